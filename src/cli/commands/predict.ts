@@ -1,0 +1,115 @@
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { newId, SlipwayError } from "../../core/index.js";
+import { isMissing, parseCell, readCsvFile } from "../../data/index.js";
+import { loadBundledModel } from "../../models/index.js";
+import { parseModelRef } from "../../registry/index.js";
+import { printJson, printTable } from "../output.js";
+import { openRuntime, type Runtime, resolveHome } from "../runtime.js";
+import { positiveInt } from "./train.js";
+
+function level(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError("--level must be a number between 0 and 1 (exclusive)");
+  return n;
+}
+
+async function loadRef(rt: Runtime, text: string) {
+  const ref = parseModelRef(text);
+  if (!ref) {
+    throw new SlipwayError("SLP_INPUT_INVALID", `${text} is not NAME, NAME@ALIAS or NAME:VERSION`, [
+      { field: "MODEL", reason: "not a model reference" },
+    ]);
+  }
+  const record = await rt.registry.resolve(ref);
+  return { record, model: await loadBundledModel(rt.stores.artifacts, record.artifactKey) };
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command("predict")
+    .description("Predict the rows of a CSV file with a model version (one prediction per row, in order).")
+    .argument("<model>", "NAME (its production version, else its latest), NAME@ALIAS or NAME:VERSION")
+    .requiredOption("--input <file>", "CSV rows to predict (columns the model does not use are ignored)")
+    .option("--level <l>", "prediction interval level", level, 0.95)
+    .option("--json", "print the same JSON object as POST /v1/models/{name}/predict")
+    .action(async (ref: string, opts) => {
+      const rt = await openRuntime(resolveHome());
+      try {
+        const { record, model } = await loadRef(rt, ref);
+        if (record.task === "forecast") {
+          throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `${record.model} is a forecast model; use slipway forecast`, [
+            { field: "MODEL", reason: "not a predict model" },
+          ]);
+        }
+        const csv = await readCsvFile(opts.input);
+        const inputs = model.signature.inputs;
+        const missing = inputs.filter((c) => !csv.header.includes(c.name));
+        if (missing.length > 0) {
+          throw new SlipwayError("SLP_INPUT_INVALID", `${opts.input} lacks columns the model needs`, missing.map((c) => ({ field: c.name, reason: "missing from the header" })));
+        }
+        if (csv.malformed.length > 0) {
+          const m = csv.malformed[0];
+          throw new SlipwayError("SLP_INPUT_INVALID", `${opts.input} line ${m?.line}: ${m?.error}`, [{ field: `line ${m?.line}`, reason: m?.error ?? "malformed" }]);
+        }
+        const at = new Map(csv.header.map((h, i) => [h, i]));
+        const records = csv.records.map((r) => {
+          const row: Record<string, unknown> = {};
+          for (const c of inputs) {
+            const cell = r.fields[at.get(c.name) as number] ?? "";
+            if (isMissing(cell)) row[c.name] = null;
+            else {
+              const parsed = parseCell(cell, c.type);
+              row[c.name] = parsed.ok && c.type !== "time" ? parsed.value : cell;
+            }
+          }
+          return row;
+        });
+        const predictions = model.predict(records, opts.level, "/rows");
+        const answer = { model: record.model, version: record.version, request_id: newId("cli"), predictions };
+        if (opts.json) printJson(answer);
+        else {
+          process.stdout.write(`${record.model} version ${record.version}\n`);
+          printTable(
+            ["row", "prediction", "lower", "upper"],
+            predictions.map((p, i) =>
+              "value" in p ? [i + 1, p.value.toPrecision(6), p.lower.toPrecision(6), p.upper.toPrecision(6)] : [i + 1, p.label, "", ""],
+            ),
+          );
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+
+  program
+    .command("forecast")
+    .description("Forecast the steps after a forecast model's last observation, with intervals.")
+    .argument("<model>", "NAME (its production version, else its latest), NAME@ALIAS or NAME:VERSION")
+    .requiredOption("--horizon <n>", "number of steps", positiveInt("--horizon"))
+    .option("--level <l>", "prediction interval level", level, 0.95)
+    .option("--json", "print the same JSON object as POST /v1/models/{name}/forecast")
+    .action(async (ref: string, opts) => {
+      const rt = await openRuntime(resolveHome());
+      try {
+        const { record, model } = await loadRef(rt, ref);
+        if (record.task !== "forecast") {
+          throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `${record.model} is a ${record.task} model; use slipway predict`, [
+            { field: "MODEL", reason: "not a forecast model" },
+          ]);
+        }
+        const forecast = model.forecast(opts.horizon, opts.level);
+        const answer = { model: record.model, version: record.version, level: opts.level, request_id: newId("cli"), forecast };
+        if (opts.json) printJson(answer);
+        else {
+          process.stdout.write(`${record.model} version ${record.version}, ${opts.level * 100}% interval\n`);
+          printTable(
+            ["time", "mean", "lower", "upper"],
+            forecast.map((r) => [r.time, r.mean.toPrecision(6), r.lower.toPrecision(6), r.upper.toPrecision(6)]),
+          );
+        }
+      } finally {
+        await rt.close();
+      }
+    });
+}

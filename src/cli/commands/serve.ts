@@ -1,0 +1,75 @@
+import { join, resolve } from "node:path";
+import { type Command, InvalidArgumentError } from "commander";
+import { loadProject } from "../../config/index.js";
+import { resolveHome } from "../runtime.js";
+import { type RunningService, startService } from "../service.js";
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("--port must be an integer from 0 to 65535");
+  return n;
+}
+
+/** --port, else $PORT, else the project's or the default 8080. */
+function choosePort(flag: number | undefined, fallback: number): number {
+  if (flag !== undefined) return flag;
+  const env = process.env.PORT;
+  return env !== undefined && env !== "" ? port(env) : fallback;
+}
+
+function stopOnSignals(service: RunningService): void {
+  const stop = (signal: string) => {
+    process.stderr.write(`slipway: ${signal}, draining and stopping\n`);
+    void service.close().then(() => process.exit(0));
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("Serve the production versions of every model over HTTP (no training loop); follows alias moves.")
+    .option("--port <n>", "port (default 8080; PORT overrides)", port)
+    .option("--host <h>", "interface to listen on", "127.0.0.1")
+    .option("--max-horizon <n>", "largest forecast horizon a request may ask for", (v) => port(v), 1000)
+    .action(async (opts) => {
+      const service = await startService({
+        home: resolveHome(),
+        host: opts.host,
+        port: choosePort(opts.port, 8080),
+        maxHorizon: opts.maxHorizon,
+      });
+      stopOnSignals(service);
+      process.stdout.write(`slipway serving on ${service.url}\n`);
+    });
+
+  program
+    .command("up")
+    .description("Run a project's whole loop in one process: ingest, train, gate, release, serve, watch for new data.")
+    .argument("[dir]", "project folder (with slipway.config.json)", ".")
+    .option("--port <n>", "port (default: the project's, else 8080; PORT overrides)", port)
+    .option("--host <h>", "interface to listen on")
+    .action(async (dir: string, opts) => {
+      const { config } = await loadProject(dir);
+      const home = resolveHome(join(resolve(dir), ".slipway"));
+      const service = await startService({
+        home,
+        host: opts.host ?? config.serve.host,
+        port: choosePort(opts.port, config.serve.port),
+        maxHorizon: config.serve.maxHorizon,
+        project: { config, dir },
+      });
+      stopOnSignals(service);
+      const m = config.model.name;
+      const example =
+        config.model.task === "forecast"
+          ? `curl -s -X POST ${service.url}/v1/models/${m}/forecast -H 'content-type: application/json' -d '{"horizon": 12}'`
+          : `curl -s -X POST ${service.url}/v1/models/${m}/predict -H 'content-type: application/json' -d '{"instances": [{...}]}'`;
+      process.stdout.write(
+        `slipway is running project ${config.name} on ${service.url}\n` +
+          `  watching ${resolve(dir, config.dataset.source)} for new data; home ${home}\n` +
+          `  try: ${example}\n`,
+      );
+    });
+}

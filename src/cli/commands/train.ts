@@ -1,0 +1,63 @@
+import { basename, extname } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { FAMILIES, type Family, type Task, TASKS } from "../../core/index.js";
+import { trainFromFile } from "../../pipeline/index.js";
+import { printJson } from "../output.js";
+import { StageProgress } from "../progress.js";
+import { openRuntime, resolveHome } from "../runtime.js";
+
+export function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer`);
+    }
+    return n;
+  };
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("Train a model on a CSV file, evaluate it, and register a new version (no alias moves).")
+    .argument("<data>", "training data (CSV with a header row)")
+    .requiredOption("--target <col>", "the column to predict")
+    .option("--time <col>", "the time column (makes the task a forecast)")
+    .addOption(new Option("--task <task>", "the task (default: inferred from the target)").choices(TASKS))
+    .addOption(new Option("--family <family>", "the model family").choices(FAMILIES).default("auto"))
+    .option("--test <file>", "evaluate on this CSV (for forecasts: the rows that follow DATA in time)")
+    .option("--horizon <n>", "evaluate on the last N rows, fitted on the rest, then refit on all", positiveInt("--horizon"))
+    .option("--name <name>", "model name (default: the data file's base name)")
+    .option("--seed <n>", "random seed", positiveInt("--seed"))
+    .option("--json", "print one JSON object on stdout")
+    .action(async (data: string, opts) => {
+      const rt = await openRuntime(resolveHome());
+      const progress = opts.json ? null : new StageProgress(1);
+      try {
+        progress?.stage("training");
+        const result = await trainFromFile(rt, {
+          data,
+          target: opts.target,
+          ...(opts.time ? { time: opts.time } : {}),
+          ...(opts.task ? { task: opts.task as Task } : {}),
+          family: opts.family as Family,
+          ...(opts.test ? { test: opts.test } : {}),
+          ...(opts.horizon !== undefined ? { horizon: opts.horizon } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          name: opts.name ?? basename(data, extname(data)),
+        });
+        progress?.advance();
+        progress?.stop();
+        const { name, version, task, family, metrics, trainSeconds } = result;
+        if (opts.json) printJson({ name, version, task, family, metrics, trainSeconds });
+        else {
+          process.stdout.write(`registered ${name} version ${version} (${task}, ${family}) in ${trainSeconds.toFixed(2)} s\n`);
+          for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
+          process.stdout.write(`promote it with: slipway promote ${name} ${version}\n`);
+        }
+      } finally {
+        progress?.stop();
+        await rt.close();
+      }
+    });
+}

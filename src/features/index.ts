@@ -1,0 +1,9 @@
+export * from "./tabular-encoder.js";
+export {
+  defaultSeasonPeriod,
+  formatTime,
+  indexToTime,
+  inferTimeIndex,
+  type TimeIndex,
+  timeToIndex,
+} from "./time-index.js";

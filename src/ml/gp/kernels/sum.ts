@@ -1,0 +1,44 @@
+import type { Matrix } from "../../linalg/matrix.js";
+import type { Kernel, KernelWithGradient, SumKernelJSON } from "./kernel.js";
+import { KernelOperator } from "./kernel-operator.js";
+
+/** k = k1 + k2; dK/dθ is k1's gradients followed by k2's. */
+export class SumKernel extends KernelOperator {
+  withTheta(theta: Float64Array): SumKernel {
+    const [t1, t2] = this.splitTheta(theta);
+    return new SumKernel(this.k1.withTheta(t1), this.k2.withTheta(t2));
+  }
+
+  k(X: Matrix, Y?: Matrix): Matrix {
+    const K = this.k1.k(X, Y);
+    const k = K.data;
+    const k2 = this.k2.k(X, Y).data;
+    for (let i = 0; i < k.length; i++) k[i] += k2[i];
+    return K;
+  }
+
+  diag(X: Matrix): Float64Array {
+    const d = this.k1.diag(X);
+    const d2 = this.k2.diag(X);
+    for (let i = 0; i < d.length; i++) d[i] += d2[i];
+    return d;
+  }
+
+  kWithGradient(X: Matrix): KernelWithGradient {
+    const a = this.k1.kWithGradient(X);
+    const b = this.k2.kWithGradient(X);
+    const k = a.K.data;
+    const k2 = b.K.data;
+    for (let i = 0; i < k.length; i++) k[i] += k2[i];
+    return { K: a.K, gradient: [...a.gradient, ...b.gradient] };
+  }
+
+  toJSON(): SumKernelJSON {
+    return { type: "sum", k1: this.k1.toJSON(), k2: this.k2.toJSON() };
+  }
+}
+
+/** k1 + k2 + … (left-nested, as `k1 + k2 + k3` in scikit-learn). */
+export function sumOf(first: Kernel, ...rest: Kernel[]): Kernel {
+  return rest.reduce<Kernel>((acc, k) => new SumKernel(acc, k), first);
+}

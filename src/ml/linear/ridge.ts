@@ -1,0 +1,238 @@
+import { invalidInput, SlipwayError } from "../../core/errors.js";
+import { studentTQuantile } from "../stats/student-t.js";
+import {
+  centredCrossProducts,
+  checkDesign,
+  choleskyInPlace,
+  columnMeans,
+  type FeatureMatrix,
+  solveLower,
+  solveLowerTransposed,
+} from "./normal-equations.js";
+
+/** Fitting options for {@link RidgeRegression.fit}. */
+export interface RidgeOptions {
+  /** Absolute L2 penalty α on the coefficients (not the intercept), as scikit-learn's `Ridge(alpha)`. Default 0. */
+  alpha?: number;
+  /**
+   * A further penalty of `relativeJitter × (XcᵀXc)_jj` on coefficient j: scale-free, and tiny enough (default
+   * 1e-8) to leave well-posed fits unchanged while keeping collinear designs solvable.
+   */
+  relativeJitter?: number;
+}
+
+/** The JSON form of a fitted model (plain numbers; `residualVariance` is null when n ≤ p + 1). */
+export interface RidgeState {
+  family: "ridge";
+  version: 1;
+  alpha: number;
+  intercept: number;
+  coefficients: number[];
+  featureMeans: number[];
+  /** Lower Cholesky factor L of XcᵀXc + Λ, row-major p × p. */
+  factor: number[];
+  trainingRows: number;
+  residualVariance: number | null;
+}
+
+/** Point predictions with a symmetric prediction interval. */
+export interface PredictionInterval {
+  mean: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/**
+ * Linear regression with an intercept and an L2 penalty, solved through the centred normal equations
+ * (XcᵀXc + Λ) w = Xcᵀ(y − ȳ), b = ȳ − x̄ᵀw. Centring is the block elimination of the intercept column, so the
+ * intercept is never penalised and the system stays well scaled.
+ */
+export class RidgeRegression {
+  readonly coefficients: Float64Array;
+  readonly intercept: number;
+  /** σ̂² = RSS / (n − p − 1); NaN when there are no residual degrees of freedom. */
+  readonly residualVariance: number;
+  /** n − p − 1, the degrees of freedom of σ̂² and of the t quantile in {@link predictInterval}. */
+  readonly degreesOfFreedom: number;
+  readonly trainingRows: number;
+  readonly alpha: number;
+  private readonly featureMeans: Float64Array;
+  private readonly factor: Float64Array;
+  private readonly scratch: Float64Array;
+
+  private constructor(parts: {
+    coefficients: Float64Array;
+    intercept: number;
+    featureMeans: Float64Array;
+    factor: Float64Array;
+    trainingRows: number;
+    residualVariance: number;
+    alpha: number;
+  }) {
+    this.coefficients = parts.coefficients;
+    this.intercept = parts.intercept;
+    this.featureMeans = parts.featureMeans;
+    this.factor = parts.factor;
+    this.trainingRows = parts.trainingRows;
+    this.residualVariance = parts.residualVariance;
+    this.alpha = parts.alpha;
+    this.degreesOfFreedom = parts.trainingRows - parts.coefficients.length - 1;
+    this.scratch = new Float64Array(parts.coefficients.length);
+  }
+
+  /** Fits on the rows of `X` (n × p, finite) against `y` (length n, finite). */
+  static fit(X: FeatureMatrix, y: Float64Array, options: RidgeOptions = {}): RidgeRegression {
+    checkDesign(X, y.length);
+    const alpha = options.alpha ?? 0;
+    const relativeJitter = options.relativeJitter ?? 1e-8;
+    if (!(alpha >= 0) || !(relativeJitter >= 0)) throw new RangeError("alpha and relativeJitter must be ≥ 0");
+    const n = X.rows;
+    const p = X.cols;
+    if (n === 0) throw new SlipwayError("SLP_TRAIN_FAILED", "ridge regression needs at least one training row");
+    if (!allFinite(X.data) || !allFinite(y))
+      throw new SlipwayError("SLP_TRAIN_FAILED", "ridge regression needs finite features and targets");
+
+    const means = columnMeans(X);
+    let yMean = 0;
+    for (let i = 0; i < n; i++) yMean += y[i];
+    yMean /= n;
+    const { gram, xty } = centredCrossProducts(X, y, means, yMean);
+    const factor = factorPenalised(gram, p, alpha, relativeJitter);
+
+    const w = Float64Array.from(xty);
+    solveLower(factor, p, w);
+    solveLowerTransposed(factor, p, w);
+    let intercept = yMean;
+    for (let j = 0; j < p; j++) intercept -= means[j] * w[j];
+
+    let rss = 0;
+    for (let i = 0; i < n; i++) {
+      let fitted = intercept;
+      const base = i * p;
+      for (let j = 0; j < p; j++) fitted += X.data[base + j] * w[j];
+      const r = y[i] - fitted;
+      rss += r * r;
+    }
+    const dof = n - p - 1;
+    return new RidgeRegression({
+      coefficients: w,
+      intercept,
+      featureMeans: means,
+      factor,
+      trainingRows: n,
+      residualVariance: dof > 0 ? rss / dof : Number.NaN,
+      alpha,
+    });
+  }
+
+  /** ŷ = b + Xw for each row of `X`, written into `out` when given. */
+  predict(X: FeatureMatrix, out: Float64Array = new Float64Array(X.rows)): Float64Array {
+    checkDesign(X, out.length);
+    const p = this.coefficients.length;
+    if (X.cols !== p) throw new RangeError(`model has ${p} features, matrix has ${X.cols} columns`);
+    const w = this.coefficients;
+    for (let i = 0; i < X.rows; i++) {
+      let s = this.intercept;
+      const base = i * p;
+      for (let j = 0; j < p; j++) s += X.data[base + j] * w[j];
+      out[i] = s;
+    }
+    return out;
+  }
+
+  /**
+   * The OLS prediction interval ŷ ± t_{(1+level)/2, n−p−1} · σ̂ · √(1 + x₀ᵀ(ZᵀZ)⁻¹x₀), Z = [1 X] the design with
+   * its intercept column. By block inversion x₀ᵀ(ZᵀZ)⁻¹x₀ = 1/n + (x₀ − x̄)ᵀ(XcᵀXc)⁻¹(x₀ − x̄), computed as
+   * 1/n + ‖L⁻¹(x₀ − x̄)‖²; with a penalty, XcᵀXc + Λ stands in for XcᵀXc.
+   */
+  predictInterval(X: FeatureMatrix, level = 0.95): PredictionInterval {
+    if (!(level > 0 && level < 1)) throw new RangeError(`interval level ${level} is not in (0, 1)`);
+    if (!(this.degreesOfFreedom > 0) || !Number.isFinite(this.residualVariance))
+      throw new SlipwayError(
+        "SLP_TRAIN_FAILED",
+        `prediction intervals need more training rows than features + 1 (n = ${this.trainingRows}, p = ${this.coefficients.length})`,
+      );
+    const mean = this.predict(X);
+    const lower = new Float64Array(X.rows);
+    const upper = new Float64Array(X.rows);
+    const p = this.coefficients.length;
+    const tq = studentTQuantile((1 + level) / 2, this.degreesOfFreedom);
+    const sigma = Math.sqrt(this.residualVariance);
+    const v = this.scratch;
+    const invN = 1 / this.trainingRows;
+    for (let i = 0; i < X.rows; i++) {
+      const base = i * p;
+      for (let j = 0; j < p; j++) v[j] = X.data[base + j] - this.featureMeans[j];
+      solveLower(this.factor, p, v);
+      let leverage = invN;
+      for (let j = 0; j < p; j++) leverage += v[j] * v[j];
+      const half = tq * sigma * Math.sqrt(1 + leverage);
+      lower[i] = mean[i] - half;
+      upper[i] = mean[i] + half;
+    }
+    return { mean, lower, upper };
+  }
+
+  /** Plain-JSON state; `fromJSON` restores a model that predicts identically. */
+  toJSON(): RidgeState {
+    return {
+      family: "ridge",
+      version: 1,
+      alpha: this.alpha,
+      intercept: this.intercept,
+      coefficients: Array.from(this.coefficients),
+      featureMeans: Array.from(this.featureMeans),
+      factor: Array.from(this.factor),
+      trainingRows: this.trainingRows,
+      residualVariance: Number.isFinite(this.residualVariance) ? this.residualVariance : null,
+    };
+  }
+
+  /** Rebuilds a model from {@link toJSON}'s output; throws `SLP_INPUT_INVALID` when the arrays disagree in size. */
+  static fromJSON(state: RidgeState): RidgeRegression {
+    const p = state.coefficients.length;
+    const details = [];
+    if (state.family !== "ridge" || state.version !== 1)
+      details.push({ field: "/family", reason: `expected ridge version 1` });
+    if (state.featureMeans.length !== p) details.push({ field: "/featureMeans", reason: `expected ${p} entries` });
+    if (state.factor.length !== p * p) details.push({ field: "/factor", reason: `expected ${p * p} entries` });
+    if (!Number.isInteger(state.trainingRows) || state.trainingRows < 1)
+      details.push({ field: "/trainingRows", reason: "expected a positive integer" });
+    if (details.length > 0) throw invalidInput("ridge model state is inconsistent", details);
+    return new RidgeRegression({
+      coefficients: Float64Array.from(state.coefficients),
+      intercept: state.intercept,
+      featureMeans: Float64Array.from(state.featureMeans),
+      factor: Float64Array.from(state.factor),
+      trainingRows: state.trainingRows,
+      residualVariance: state.residualVariance ?? Number.NaN,
+      alpha: state.alpha,
+    });
+  }
+}
+
+/**
+ * Cholesky of G + Λ, Λ_jj = α + jitter·G_jj. A constant column (G_jj = 0) gets Λ_jj = 1 when unpenalised, which
+ * pins its coefficient to 0 (its right-hand side is 0). If rounding still leaves the matrix indefinite, the
+ * jitter grows a hundredfold at a time before giving up.
+ */
+function factorPenalised(gram: Float64Array, p: number, alpha: number, relativeJitter: number): Float64Array {
+  const a = new Float64Array(p * p);
+  let jitter = relativeJitter;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    a.set(gram);
+    for (let j = 0; j < p; j++) {
+      const gjj = gram[j * p + j];
+      const penalty = alpha + jitter * gjj;
+      a[j * p + j] = gjj + (gjj === 0 && penalty === 0 ? 1 : penalty);
+    }
+    if (choleskyInPlace(a, p)) return a;
+    jitter = Math.max(jitter * 100, 1e-12);
+  }
+  throw new SlipwayError("SLP_TRAIN_FAILED", "the ridge normal equations are not positive definite");
+}
+
+function allFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}

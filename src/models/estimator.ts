@@ -1,0 +1,81 @@
+import type { ColumnSchema, Family, Frame, Task } from "../core/index.js";
+
+/** What a family needs to know to fit: the task, the columns, and its own hyperparameters. */
+export interface TrainSpec {
+  task: Task;
+  target: string;
+  /** The time column of a forecast task. */
+  timeColumn?: string;
+  /** Input columns of a tabular task, with their declared types (the prediction signature). */
+  features: ColumnSchema[];
+  params: Record<string, unknown>;
+  seed: number;
+}
+
+/** A fitted model's state as stored in a bundle: JSON plus named typed arrays. */
+export interface ModelState {
+  json: Record<string, unknown>;
+  blobs: Record<string, Float64Array>;
+}
+
+export interface ForecastRow {
+  time: string;
+  mean: number;
+  lower: number;
+  upper: number;
+}
+
+export interface RegressionPrediction {
+  value: number;
+  lower: number;
+  upper: number;
+}
+
+export interface ClassPrediction {
+  label: string;
+  probabilities: Record<string, number>;
+}
+
+export type Prediction = RegressionPrediction | ClassPrediction;
+
+/** The inputs a fitted model takes; it is what the serving layer validates requests against. */
+export interface Signature {
+  task: Task;
+  target: string;
+  timeColumn?: string;
+  inputs: ColumnSchema[];
+  /** Class labels of a classification model, as strings in training-file order of first appearance sorted. */
+  classes?: string[];
+  /** The last observed time of a forecaster (ISO-8601), after which `forecast` starts. */
+  lastTime?: string;
+}
+
+export interface FittedModel {
+  readonly family: Family;
+  readonly signature: Signature;
+  /** Forecast tasks: the `horizon` steps after the last observation. */
+  forecast(horizon: number, level: number): ForecastRow[];
+  /** Forecast tasks: predictions at given times (epoch ms), for evaluation on held-out rows. */
+  forecastAt(times: Float64Array, level: number): ForecastRow[];
+  /**
+   * Tabular tasks: one prediction per record. Records come from JSON bodies or CSV rows; invalid fields raise
+   * `SLP_INPUT_INVALID` naming `<pointerPrefix>/<i>/<column>`.
+   */
+  predict(records: Record<string, unknown>[], level: number, pointerPrefix?: string): Prediction[];
+  /** Hyperparameters and fitted summaries worth reporting (kernel, coefficients…). */
+  describe(): Record<string, unknown>;
+  state(): ModelState;
+}
+
+export interface FitOptions {
+  /** Reuse this fitted model's hyperparameters instead of optimising new ones (the gate's champion replay). */
+  hyperparametersFrom?: ModelState;
+}
+
+/** A model family: fits on a frame and restores from a stored state; loading never executes stored code. */
+export interface ModelFamily {
+  readonly name: Exclude<Family, "auto">;
+  readonly tasks: readonly Task[];
+  fit(train: Frame, spec: TrainSpec, options?: FitOptions): FittedModel;
+  load(state: ModelState, signature: Signature): FittedModel;
+}

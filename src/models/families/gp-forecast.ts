@@ -1,0 +1,195 @@
+import type { Frame } from "../../core/index.js";
+import type { TimeIndex } from "../../features/index.js";
+import {
+  ConstantKernel,
+  ExpSineSquaredKernel,
+  GaussianProcessRegressor,
+  type GaussianProcessState,
+  type Kernel,
+  type KernelJSON,
+  kernelFromJSON,
+  productOf,
+  RBFKernel,
+  sumOf,
+  WhiteKernel,
+} from "../../ml/gp/index.js";
+import { matrixFrom } from "../../ml/linalg/matrix.js";
+import { Rng } from "../../ml/random.js";
+import { normalQuantile } from "../../ml/stats/normal.js";
+import type { FitOptions, FittedModel, ForecastRow, ModelState, Signature, TrainSpec } from "../estimator.js";
+import { forecastRows, futureSteps, seriesFromFrame, stepsOfTimes } from "../series.js";
+import { choiceParam, notTabular, numberParam } from "./family-helpers.js";
+import { forecastSignature } from "./linear-forecast.js";
+
+/**
+ * Gaussian-process forecaster. Time becomes x = step / period (one season = 1), a least-squares linear trend is
+ * removed (the deterministic mean of the original trend variant), and a GP models the residuals with
+ *   C₁ · ExpSineSquared(ℓ, p = 1) · RBF(decay)  (seasonality that may evolve slowly)
+ * + C₂ · RBF(ℓ ≥ 1 season)                      (smooth departures from the trend)
+ * + White                                        (observation noise).
+ * Bounds keep each term in its role: a seasonal amplitude that cannot vanish (on trending series the highest
+ * marginal likelihood may otherwise switch seasonality off and extrapolate badly), a smooth term that cannot
+ * oscillate faster than a season. Hyperparameters maximise the log marginal likelihood from seeded restarts.
+ */
+interface GpForecastJson {
+  timeIndex: TimeIndex;
+  period: number | null;
+  scale: number;
+  trend: "linear" | "none";
+  trendIntercept: number;
+  trendSlope: number;
+  lastStep: number;
+  gp: Omit<GaussianProcessState, "xTrain" | "yTrain" | "dualCoef" | "L" | "alpha" | "kernel"> & {
+    kernel: KernelJSON;
+    alpha: number;
+    n: number;
+  };
+}
+
+function defaultKernel(seasonal: boolean): Kernel {
+  const smooth = productOf(
+    new ConstantKernel({ constantValue: 0.5, constantValueBounds: [1e-3, 1e2] }),
+    new RBFKernel({ lengthScale: 3, lengthScaleBounds: [1, 1e3] }),
+  );
+  const noise = new WhiteKernel({ noiseLevel: 0.05, noiseLevelBounds: [1e-5, 1] });
+  if (!seasonal) return sumOf(smooth, noise);
+  const season = productOf(
+    new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
+    new ExpSineSquaredKernel({ lengthScale: 1, lengthScaleBounds: [0.1, 10], periodicity: 1, periodicityBounds: "fixed" }),
+    new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
+  );
+  return sumOf(season, smooth, noise);
+}
+
+class GpForecaster implements FittedModel {
+  readonly family = "gp" as const;
+
+  constructor(
+    readonly signature: Signature,
+    private readonly json: GpForecastJson,
+    private readonly gp: GaussianProcessRegressor,
+    private readonly blobs: Record<string, Float64Array>,
+  ) {}
+
+  private forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
+    const { scale, trendIntercept, trendSlope, timeIndex } = this.json;
+    const x = matrixFrom(steps.length, 1, steps.map((s) => s / scale));
+    const p = this.gp.predict(x, { returnStd: true });
+    const z = normalQuantile(0.5 + level / 2);
+    const mean = p.mean.map((m, i) => m + trendIntercept + trendSlope * x.data[i]);
+    const half = (p.std as Float64Array).map((s) => z * s);
+    return forecastRows(timeIndex, steps, mean, half);
+  }
+
+  forecast(horizon: number, level: number): ForecastRow[] {
+    return this.forecastSteps(futureSteps(this.json.lastStep, horizon), level);
+  }
+
+  forecastAt(times: Float64Array, level: number): ForecastRow[] {
+    return this.forecastSteps(stepsOfTimes(this.json.timeIndex, times), level);
+  }
+
+  predict(): never {
+    return notTabular(this.signature);
+  }
+
+  describe(): Record<string, unknown> {
+    return {
+      kernel: this.json.gp.kernel,
+      logMarginalLikelihood: this.json.gp.logMarginalLikelihood,
+      trend: this.json.trend,
+      trendPerStep: this.json.trendSlope / this.json.scale,
+      period: this.json.period,
+    };
+  }
+
+  state(): ModelState {
+    return { json: { ...this.json }, blobs: this.blobs };
+  }
+}
+
+function build(signature: Signature, json: GpForecastJson, blobs: Record<string, Float64Array>): GpForecaster {
+  const n = json.gp.n;
+  const gp = GaussianProcessRegressor.fromJSON({
+    ...json.gp,
+    xTrain: matrixFrom(n, 1, blobs.xTrain),
+    yTrain: blobs.yTrain,
+    dualCoef: blobs.dualCoef,
+    L: matrixFrom(n, n, blobs.L),
+  });
+  return new GpForecaster(signature, json, gp, blobs);
+}
+
+export const gpForecastFamily = {
+  fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
+    const periodParam = numberParam(spec.params, "period", { min: 2, optional: true });
+    const trend = choiceParam(spec.params, "trend", ["linear", "none"] as const, "linear");
+    const restarts = numberParam(spec.params, "restarts", { min: 0, max: 20, integer: true, default: 2 });
+    const series = seriesFromFrame(train, spec.timeColumn as string, spec.target, periodParam);
+    const n = series.y.length;
+    const scale = series.period ?? Math.max(1, n / 10);
+    const x = series.steps.map((s) => s / scale);
+    let intercept = 0;
+    let slope = 0;
+    if (trend === "linear") [intercept, slope] = leastSquaresLine(x, series.y);
+    const residual = series.y.map((v, i) => v - intercept - slope * x[i]);
+
+    const previous = options.hyperparametersFrom?.json as GpForecastJson | undefined;
+    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null);
+    const gp = new GaussianProcessRegressor({
+      kernel,
+      normalizeY: true,
+      alpha: 1e-8,
+      optimize: previous === undefined,
+      restarts,
+      rng: new Rng(spec.seed),
+    }).fit(matrixFrom(n, 1, x), residual);
+    const state = gp.toJSON();
+    const lastStep = series.steps[n - 1];
+    const json: GpForecastJson = {
+      timeIndex: series.timeIndex,
+      period: series.period,
+      scale,
+      trend,
+      trendIntercept: intercept,
+      trendSlope: slope,
+      lastStep,
+      gp: {
+        kernel: state.kernel,
+        alpha: 1e-8,
+        normalizeY: state.normalizeY,
+        yMean: state.yMean,
+        yStd: state.yStd,
+        jitter: state.jitter,
+        logMarginalLikelihood: state.logMarginalLikelihood,
+        n,
+      },
+    };
+    const blobs = { xTrain: state.xTrain.data, yTrain: state.yTrain, dualCoef: state.dualCoef, L: state.L.data };
+    return new GpForecaster(forecastSignature(spec, series.timeIndex, lastStep), json, gp, blobs);
+  },
+  load(state: ModelState, signature: Signature): FittedModel {
+    return build(signature, state.json as unknown as GpForecastJson, state.blobs);
+  },
+};
+
+/** Ordinary least-squares line y ≈ a + b·x. */
+function leastSquaresLine(x: Float64Array, y: Float64Array): [number, number] {
+  const n = x.length;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+  }
+  const b = sxx > 0 ? sxy / sxx : 0;
+  return [my - b * mx, b];
+}

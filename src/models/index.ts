@@ -1,0 +1,18 @@
+export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, saveBundle } from "./bundle.js";
+export type {
+  ClassPrediction,
+  FitOptions,
+  FittedModel,
+  ForecastRow,
+  ModelFamily,
+  ModelState,
+  Prediction,
+  RegressionPrediction,
+  Signature,
+  TrainSpec,
+} from "./estimator.js";
+export { evaluateModel, frameRecords, primaryMetric } from "./evaluate.js";
+export { candidateFamilies, familyFor } from "./families/index.js";
+export { inferTask } from "./infer-task.js";
+export { loadBundledModel } from "./load.js";
+export { type CandidateScore, type EvaluationPlan, fitFamily, sortByTime, splitForEvaluation, type TrainResult, trainModel } from "./train.js";

@@ -1,0 +1,1 @@
+export { type PredictionLogEntry, PredictionLogWriter } from "./prediction-log.js";

@@ -1,0 +1,77 @@
+import type { Kysely } from "kysely";
+import type { Clock } from "../core/index.js";
+import type { Database } from "../store/index.js";
+
+export interface PredictionLogEntry {
+  requestId: string;
+  model: string;
+  version: number;
+  kind: "predict" | "forecast";
+  inputs: unknown;
+  outputs: unknown;
+  latencyMs: number;
+}
+
+/**
+ * Writes predictions off the hot path: entries are buffered and inserted in one transaction per batch, every
+ * `flushMs` or as soon as `maxBatch` accumulate. `close()` writes what is left.
+ */
+export class PredictionLogWriter {
+  private buffer: (PredictionLogEntry & { at: number })[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly options: { flushMs?: number; maxBatch?: number; onError?: (e: unknown) => void } = {},
+  ) {
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 250);
+    this.timer.unref();
+  }
+
+  write(entry: PredictionLogEntry): void {
+    this.buffer.push({ ...entry, at: this.clock.now() });
+    if (this.buffer.length >= (this.options.maxBatch ?? 500)) void this.flush();
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.buffer.length === 0) return;
+      const batch = this.buffer;
+      this.buffer = [];
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well under it.
+          for (let i = 0; i < batch.length; i += 100) {
+            await trx
+              .insertInto("prediction_log")
+              .values(
+                batch.slice(i, i + 100).map((e) => ({
+                  request_id: e.requestId,
+                  model: e.model,
+                  version: e.version,
+                  kind: e.kind,
+                  inputs_json: JSON.stringify(e.inputs),
+                  outputs_json: JSON.stringify(e.outputs),
+                  latency_ms: e.latencyMs,
+                  at: e.at,
+                })),
+              )
+              .execute();
+          }
+        });
+      } catch (error) {
+        // Keep the batch for the next attempt rather than lose predictions.
+        this.buffer = batch.concat(this.buffer);
+        this.options.onError?.(error);
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -1,0 +1,207 @@
+import { readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type FSWatcher, watch } from "chokidar";
+import type { ProjectConfig } from "../config/index.js";
+import { type Frame, SlipwayError, sliceFrame } from "../core/index.js";
+import { evaluateModel, fitFamily, readBundle, sortByTime, type TrainSpec, trainModel } from "../models/index.js";
+import type { PipelineContext } from "./context.js";
+import { type DatasetSpec, ingestFile, latestDatasetVersion } from "./ingest.js";
+import { CODE_VERSION, finishRun, registerModel, startRun } from "./register-model.js";
+import type { JobRunner } from "./runner.js";
+
+export interface GateDecision {
+  passed: boolean;
+  metric: string;
+  candidate: number;
+  champion: number | null;
+  championVersion: number | null;
+  reason: string;
+}
+
+export interface CandidateOutcome {
+  datasetVersion: number;
+  decision: GateDecision | null;
+  version: number | null;
+  skipped?: string;
+}
+
+/**
+ * The closed loop of a project on one process: files in the source folder are ingested as jobs, a new dataset
+ * version queues a training job, the candidate is gated against the champion on the same evaluation window, and
+ * a passing candidate is registered and released by the project's policy.
+ */
+export class ProjectLoop {
+  private watcher: FSWatcher | null = null;
+  readonly sourceDir: string;
+  readonly dataset: DatasetSpec;
+
+  constructor(
+    private readonly ctx: PipelineContext,
+    private readonly config: ProjectConfig,
+    projectDir: string,
+    private readonly runner: JobRunner,
+  ) {
+    this.sourceDir = resolve(projectDir, config.dataset.source);
+    this.dataset = {
+      name: config.dataset.name,
+      schema: {
+        columns: config.dataset.columns.map((c) => ({ ...c })),
+        ...(config.dataset.timeColumn ? { timeColumn: config.dataset.timeColumn } : {}),
+      },
+      quarantine: { ...config.dataset.quarantine },
+    };
+    runner.register("ingest", async (payload) => {
+      const { file } = payload as { file: string };
+      const result = await ingestFile(this.ctx, this.dataset, file);
+      if (result.datasetVersion !== null) await this.runner.enqueue("train", { datasetVersion: result.datasetVersion });
+      return result;
+    });
+    runner.register("train", async (payload) => {
+      const { datasetVersion } = payload as { datasetVersion?: number };
+      return this.trainCandidate(datasetVersion);
+    });
+  }
+
+  /** Queues every CSV in the source folder (already-ingested files are skipped by content hash), then training. */
+  async ingestAll(): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = (await readdir(this.sourceDir)).filter((n) => n.toLowerCase().endsWith(".csv")).sort();
+    } catch (error) {
+      throw new SlipwayError("SLP_CONFIG_INVALID", `cannot read the source folder ${this.sourceDir}`, [
+        { field: "/dataset/source", reason: (error as Error).message },
+      ]);
+    }
+    for (const name of names) await this.runner.enqueue("ingest", { file: join(this.sourceDir, name) });
+    // Trains the latest version if no model was trained on it yet (for instance after a crash).
+    await this.runner.enqueue("train", {});
+  }
+
+  /** Watches the source folder: a new or changed CSV is ingested once its size has settled. */
+  watch(): void {
+    this.watcher = watch(this.sourceDir, {
+      ignoreInitial: true,
+      depth: 0,
+      awaitWriteFinish: { stabilityThreshold: 200, pollInterval: 50 },
+    });
+    const onFile = (path: string) => {
+      if (!path.toLowerCase().endsWith(".csv")) return;
+      void this.runner.enqueue("ingest", { file: path }).catch((e) => this.ctx.logger.error({ err: e }, "enqueue failed"));
+    };
+    this.watcher.on("add", onFile).on("change", onFile);
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close();
+  }
+
+  /** Trains, gates, registers and releases a candidate on a dataset version (default: the latest). */
+  async trainCandidate(datasetVersion?: number): Promise<CandidateOutcome> {
+    const { config, ctx } = this;
+    const latest = await latestDatasetVersion(ctx, config.dataset.name);
+    if (!latest) return { datasetVersion: 0, decision: null, version: null, skipped: "no data yet" };
+    if (datasetVersion !== undefined && datasetVersion !== latest.version) {
+      return { datasetVersion, decision: null, version: null, skipped: `superseded by dataset version ${latest.version}` };
+    }
+    if (await this.alreadyTrained(latest.version)) {
+      return { datasetVersion: latest.version, decision: null, version: null, skipped: "already trained" };
+    }
+    const m = config.model;
+    const timeColumn = config.dataset.timeColumn;
+    const spec: TrainSpec = {
+      task: m.task,
+      target: m.target,
+      ...(timeColumn ? { timeColumn } : {}),
+      features: config.dataset.columns.filter((c) => c.name !== m.target && c.name !== timeColumn),
+      params: { ...m.params },
+      seed: m.seed,
+    };
+    const frame = timeColumn ? sortByTime(latest.frame, timeColumn) : latest.frame;
+    const holdout = config.evaluation.holdout;
+    const run = await startRun(ctx, m.name, m.task, m.family, spec.params);
+    try {
+      const result = trainModel(frame, spec, m.family, { kind: "holdout", rows: holdout });
+      const decision = await this.gate(frame, spec, holdout, result.metrics);
+      const lineage = {
+        dataset: config.dataset.name,
+        datasetVersion: latest.version,
+        datasetHash: latest.contentHash,
+        seed: m.seed,
+        params: spec.params,
+        codeVersion: CODE_VERSION,
+        evaluation: { plan: "holdout", rows: holdout, gate: decision },
+        candidates: result.candidates,
+      };
+      ctx.bus.emit("gate.decided", {
+        model: m.name,
+        candidate: 0,
+        champion: decision.championVersion,
+        passed: decision.passed,
+        reason: decision.reason,
+      });
+      if (!decision.passed) {
+        await finishRun(ctx, run.runId, "gate_failed", { family: result.family, metrics: result.metrics, lineage });
+        ctx.logger.warn({ model: m.name, ...decision }, "candidate failed the gate");
+        return { datasetVersion: latest.version, decision, version: null };
+      }
+      const version = await registerModel(ctx, {
+        name: m.name,
+        runId: run.runId,
+        model: result.model,
+        metrics: result.metrics,
+        lineage,
+        releasePolicy: config.release.policy,
+      });
+      await finishRun(ctx, run.runId, "succeeded", { family: result.family, metrics: result.metrics, lineage });
+      const alias = config.release.policy === "auto" ? "production" : "staging";
+      await ctx.registry.moveAlias(m.name, alias, version, { actor: "slipway", reason: decision.reason, action: "release" });
+      ctx.logger.info({ model: m.name, version, alias, metrics: result.metrics }, "released");
+      return { datasetVersion: latest.version, decision, version };
+    } catch (error) {
+      await finishRun(ctx, run.runId, "failed", { error: (error as Error).message });
+      throw error;
+    }
+  }
+
+  /**
+   * Scores the production version on the same window as the candidate: its hyperparameters, refitted on the same
+   * training rows, predicting the same held-out rows. The candidate passes when its metric is at most the
+   * champion's × (1 + tolerance), or when there is no champion.
+   */
+  private async gate(frame: Frame, spec: TrainSpec, holdout: number, metrics: Record<string, number>): Promise<GateDecision> {
+    const { metric, tolerance } = this.config.gate;
+    const candidate = metrics[metric] as number;
+    const aliases = await this.ctx.registry.aliasesOf(this.config.model.name);
+    const championVersion = aliases.production ?? null;
+    if (championVersion === null) {
+      return { passed: true, metric, candidate, champion: null, championVersion, reason: "first version: no champion" };
+    }
+    const record = await this.ctx.registry.getVersion(this.config.model.name, championVersion);
+    const { state } = await readBundle(this.ctx.stores.artifacts, record.artifactKey);
+    const n = frame.rowCount;
+    const train = sliceFrame(frame, 0, n - holdout);
+    const test = sliceFrame(frame, n - holdout, n);
+    const champ = fitFamily(record.family as "gp", train, spec, { hyperparametersFrom: state });
+    const champion = evaluateModel(champ, test, spec)[metric] as number;
+    const passed = candidate <= champion * (1 + tolerance);
+    const reason = `${metric} ${fmt(candidate)} vs champion v${championVersion} ${fmt(champion)} (tolerance ${tolerance * 100}%)`;
+    return { passed, metric, candidate, champion, championVersion, reason: passed ? `gate passed: ${reason}` : `gate failed: ${reason}` };
+  }
+
+  private async alreadyTrained(datasetVersion: number): Promise<boolean> {
+    const rows = await this.ctx.stores.metadata.db
+      .selectFrom("runs")
+      .select("lineage_json")
+      .where("model", "=", this.config.model.name)
+      .where("status", "in", ["succeeded", "gate_failed"])
+      .execute();
+    return rows.some((r) => {
+      const l = JSON.parse(r.lineage_json) as { dataset?: string; datasetVersion?: number };
+      return l.dataset === this.config.dataset.name && l.datasetVersion === datasetVersion;
+    });
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toPrecision(6) : String(v);
+}

@@ -1,0 +1,9 @@
+export {
+  type AuditEntry,
+  type ModelRef,
+  type ModelSummary,
+  type ModelVersionRecord,
+  parseModelRef,
+  Registry,
+  type ReleasePolicy,
+} from "./registry.js";

@@ -1,0 +1,303 @@
+import type { Kysely, Transaction } from "kysely";
+import { type Clock, type EventBus, SlipwayError, type Task } from "../core/index.js";
+import type { Database } from "../store/index.js";
+
+export type ReleasePolicy = "auto" | "manual";
+
+export interface ModelVersionRecord {
+  model: string;
+  version: number;
+  runId: string;
+  task: Task;
+  family: string;
+  artifactKey: string;
+  metrics: Record<string, number>;
+  lineage: Record<string, unknown>;
+  createdAt: string;
+  aliases: string[];
+}
+
+export interface ModelSummary {
+  name: string;
+  task: Task;
+  family: string;
+  releasePolicy: ReleasePolicy;
+  aliases: Record<string, number>;
+  versions: ModelVersionRecord[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  model: string;
+  alias: string | null;
+  fromVersion: number | null;
+  toVersion: number | null;
+  reason: string;
+}
+
+/** A model reference as users write it: `name`, `name@alias` or `name:version`. */
+export interface ModelRef {
+  name: string;
+  alias?: string;
+  version?: number;
+}
+
+const ALIAS_EPOCH = "alias_epoch";
+
+/**
+ * Model versions, aliases and the audit log. Every alias move writes its audit row and bumps the alias epoch in
+ * the same transaction, so other processes polling the epoch never see a move without its record.
+ */
+export class Registry {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: EventBus,
+    private readonly clock: Clock,
+  ) {}
+
+  async ensureModel(name: string, task: Task, family: string, releasePolicy: ReleasePolicy = "auto"): Promise<void> {
+    await this.db
+      .insertInto("models")
+      .values({ name, task, family, release_policy: releasePolicy, created_at: this.clock.now() })
+      .onConflict((oc) => oc.column("name").doNothing())
+      .execute();
+  }
+
+  /** Registers the next version (1, 2, …) of `model`; the bundle must already be in the artifact store. */
+  async registerVersion(input: {
+    model: string;
+    task: Task;
+    family: string;
+    runId: string;
+    artifactKey: string;
+    metrics: Record<string, number>;
+    lineage: Record<string, unknown>;
+    releasePolicy?: ReleasePolicy;
+    actor?: string;
+  }): Promise<number> {
+    await this.ensureModel(input.model, input.task, input.family, input.releasePolicy);
+    const version = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom("model_versions")
+        .select((eb) => eb.fn.max("version").as("max"))
+        .where("model", "=", input.model)
+        .executeTakeFirst();
+      const next = Number(row?.max ?? 0) + 1;
+      const now = this.clock.now();
+      await trx
+        .insertInto("model_versions")
+        .values({
+          model: input.model,
+          version: next,
+          run_id: input.runId,
+          task: input.task,
+          family: input.family,
+          artifact_key: input.artifactKey,
+          metrics_json: JSON.stringify(input.metrics),
+          lineage_json: JSON.stringify(input.lineage),
+          created_at: now,
+        })
+        .execute();
+      await audit(trx, now, input.actor ?? "slipway", "register", input.model, null, null, next, `run ${input.runId}`);
+      return next;
+    });
+    this.bus.emit("model.version.registered", { model: input.model, version, runId: input.runId });
+    return version;
+  }
+
+  /** Points `alias` at `version` (audited); returns the version it pointed at before. */
+  async moveAlias(
+    model: string,
+    alias: string,
+    version: number,
+    by: { actor: string; reason: string; action?: string },
+  ): Promise<{ from: number | null; to: number }> {
+    await this.getVersion(model, version);
+    const from = await this.db.transaction().execute(async (trx) => {
+      const now = this.clock.now();
+      const current = await trx
+        .selectFrom("aliases")
+        .select("version")
+        .where("model", "=", model)
+        .where("alias", "=", alias)
+        .executeTakeFirst();
+      await trx
+        .insertInto("aliases")
+        .values({ model, alias, version, updated_at: now })
+        .onConflict((oc) => oc.columns(["model", "alias"]).doUpdateSet({ version, updated_at: now }))
+        .execute();
+      await audit(trx, now, by.actor, by.action ?? "alias.move", model, alias, current?.version ?? null, version, by.reason);
+      await bumpAliasEpoch(trx);
+      return current?.version ?? null;
+    });
+    this.bus.emit("model.alias.moved", { model, alias, from, to: version, reason: by.reason });
+    return { from, to: version };
+  }
+
+  /** A counter that grows with every alias move; servers poll it to notice moves made by other processes. */
+  async aliasEpoch(): Promise<number> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", ALIAS_EPOCH).executeTakeFirst();
+    return row ? Number(row.value) : 0;
+  }
+
+  async getVersion(model: string, version: number): Promise<ModelVersionRecord> {
+    const row = await this.db
+      .selectFrom("model_versions")
+      .selectAll()
+      .where("model", "=", model)
+      .where("version", "=", version)
+      .executeTakeFirst();
+    if (!row) {
+      const exists = await this.db.selectFrom("models").select("name").where("name", "=", model).executeTakeFirst();
+      throw new SlipwayError(
+        "SLP_MODEL_NOT_FOUND",
+        exists ? `model ${model} has no version ${version}` : `no model named ${model}`,
+        [{ field: exists ? "version" : "model", reason: "not found" }],
+      );
+    }
+    const aliases = await this.aliasesOf(model);
+    return toRecord(
+      row,
+      Object.entries(aliases)
+        .filter(([, v]) => v === version)
+        .map(([a]) => a),
+    );
+  }
+
+  /** `name@alias`, `name:version`, or a bare name (its production version, else its latest). */
+  async resolve(ref: ModelRef): Promise<ModelVersionRecord> {
+    if (ref.version !== undefined) return this.getVersion(ref.name, ref.version);
+    const aliases = await this.aliasesOf(ref.name);
+    if (ref.alias !== undefined) {
+      const v = aliases[ref.alias];
+      if (v === undefined) {
+        throw new SlipwayError("SLP_MODEL_NOT_FOUND", `model ${ref.name} has no alias ${ref.alias}`, [
+          { field: "alias", reason: "not found" },
+        ]);
+      }
+      return this.getVersion(ref.name, v);
+    }
+    if (aliases.production !== undefined) return this.getVersion(ref.name, aliases.production);
+    const latest = await this.db
+      .selectFrom("model_versions")
+      .select((eb) => eb.fn.max("version").as("max"))
+      .where("model", "=", ref.name)
+      .executeTakeFirst();
+    if (latest?.max == null) {
+      throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${ref.name}`, [{ field: "model", reason: "not found" }]);
+    }
+    return this.getVersion(ref.name, Number(latest.max));
+  }
+
+  async aliasesOf(model: string): Promise<Record<string, number>> {
+    const rows = await this.db.selectFrom("aliases").select(["alias", "version"]).where("model", "=", model).execute();
+    return Object.fromEntries(rows.map((r) => [r.alias, r.version]));
+  }
+
+  /** Every (model, alias, version) triple: what a server must have loaded. */
+  async allAliases(): Promise<{ model: string; alias: string; version: number }[]> {
+    return this.db.selectFrom("aliases").select(["model", "alias", "version"]).orderBy("model").execute();
+  }
+
+  async getModel(name: string): Promise<ModelSummary> {
+    const row = await this.db.selectFrom("models").selectAll().where("name", "=", name).executeTakeFirst();
+    if (!row) throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${name}`, [{ field: "model", reason: "not found" }]);
+    const aliases = await this.aliasesOf(name);
+    const versions = await this.db
+      .selectFrom("model_versions")
+      .selectAll()
+      .where("model", "=", name)
+      .orderBy("version")
+      .execute();
+    return {
+      name: row.name,
+      task: row.task as Task,
+      family: row.family,
+      releasePolicy: row.release_policy as ReleasePolicy,
+      aliases,
+      versions: versions.map((v) =>
+        toRecord(
+          v,
+          Object.entries(aliases)
+            .filter(([, n]) => n === v.version)
+            .map(([a]) => a),
+        ),
+      ),
+    };
+  }
+
+  async listModels(): Promise<ModelSummary[]> {
+    const names = await this.db.selectFrom("models").select("name").orderBy("name").execute();
+    return Promise.all(names.map((n) => this.getModel(n.name)));
+  }
+
+  async auditLog(model?: string): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom("audit_log").selectAll().orderBy("id");
+    if (model) q = q.where("model", "=", model);
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      at: new Date(Number(r.at)).toISOString(),
+      actor: r.actor,
+      action: r.action,
+      model: r.model,
+      alias: r.alias,
+      fromVersion: r.from_version,
+      toVersion: r.to_version,
+      reason: r.reason,
+    }));
+  }
+}
+
+async function audit(
+  trx: Transaction<Database>,
+  at: number,
+  actor: string,
+  action: string,
+  model: string,
+  alias: string | null,
+  from: number | null,
+  to: number | null,
+  reason: string,
+): Promise<void> {
+  await trx
+    .insertInto("audit_log")
+    .values({ at, actor, action, model, alias, from_version: from, to_version: to, reason })
+    .execute();
+}
+
+async function bumpAliasEpoch(trx: Transaction<Database>): Promise<void> {
+  await trx
+    .insertInto("meta")
+    .values({ key: ALIAS_EPOCH, value: "1" })
+    .onConflict((oc) =>
+      oc.column("key").doUpdateSet((eb) => ({ value: eb.cast(eb(eb.cast("meta.value", "integer"), "+", 1), "text") })),
+    )
+    .execute();
+}
+
+function toRecord(row: Database["model_versions"], aliases: string[]): ModelVersionRecord {
+  return {
+    model: row.model,
+    version: row.version,
+    runId: row.run_id,
+    task: row.task as Task,
+    family: row.family,
+    artifactKey: row.artifact_key,
+    metrics: JSON.parse(row.metrics_json),
+    lineage: JSON.parse(row.lineage_json),
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    aliases,
+  };
+}
+
+/** Parses `name`, `name@alias` or `name:version`. */
+export function parseModelRef(text: string): ModelRef | null {
+  const m = /^([A-Za-z0-9._-]+)(?:@([A-Za-z0-9._-]+)|:(\d+))?$/.exec(text);
+  if (!m) return null;
+  const [, name, alias, version] = m;
+  return { name: name as string, ...(alias ? { alias } : {}), ...(version ? { version: Number(version) } : {}) };
+}

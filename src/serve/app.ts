@@ -1,0 +1,64 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { isValidRequestId, newId } from "../core/index.js";
+import type { PredictionLogWriter } from "../monitor/index.js";
+import type { Registry } from "../registry/index.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import type { ServiceMetrics } from "./metrics.js";
+import type { ModelCache } from "./model-cache.js";
+import { healthRoutes } from "./routes/health.js";
+import { inferenceRoutes } from "./routes/inference.js";
+import { modelRoutes } from "./routes/models.js";
+
+export interface ServeDeps {
+  registry: Registry;
+  cache: ModelCache;
+  predictionLog: PredictionLogWriter;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  maxHorizon: number;
+  /** Request bodies above this are refused with 413. */
+  bodyLimitBytes?: number;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Model and version that answered, for metrics labels. */
+    servedBy?: { model: string; version: number };
+  }
+}
+
+/** The HTTP service: health, metrics, model listing, predict and forecast. */
+export function buildServer(deps: ServeDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes ?? 8 * 1024 * 1024,
+    connectionTimeout: 60_000,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return isValidRequestId(given) ? given : newId("req");
+    },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true } },
+  });
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    void reply.header("x-request-id", request.id);
+    void reply.header("x-process-time", reply.elapsedTime.toFixed(3));
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const model = request.servedBy?.model ?? "";
+    const version = request.servedBy ? String(request.servedBy.version) : "";
+    deps.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode), model, version });
+    deps.metrics.latency.observe({ method: request.method, route, model, version }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.register(healthRoutes(deps));
+  app.register(modelRoutes(deps));
+  app.register(inferenceRoutes(deps));
+  return app;
+}

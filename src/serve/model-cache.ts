@@ -1,0 +1,124 @@
+import { SlipwayError } from "../core/index.js";
+import type { ModelVersionRecord, Registry } from "../registry/index.js";
+import type { FittedModel } from "../models/index.js";
+import { loadBundledModel } from "../models/index.js";
+import type { ArtifactStore } from "../store/index.js";
+
+export interface LoadedVersion {
+  record: ModelVersionRecord;
+  model: FittedModel;
+}
+
+/**
+ * Loaded model versions and the alias map that requests resolve through. `refresh()` loads every aliased version
+ * that is not loaded yet *before* swapping the alias map in one assignment, so a request either sees the old
+ * version or the new one, and never waits for a load. Versions no alias points at are loaded on demand.
+ */
+export class ModelCache {
+  private loaded = new Map<string, LoadedVersion>();
+  private aliases = new Map<string, Map<string, number>>();
+  private epoch = -1;
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly artifacts: ArtifactStore,
+    private readonly options: {
+      onError?: (error: unknown) => void;
+      /** Models that must have a production version loaded before the service is ready (a project's own). */
+      requiredModels?: string[];
+    } = {},
+  ) {}
+
+  /** Reloads the alias map when the registry's alias epoch moved (or always with `force`). */
+  refresh(force = false): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.doRefresh(force).finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  private async doRefresh(force: boolean): Promise<void> {
+    const epoch = await this.registry.aliasEpoch();
+    if (!force && epoch === this.epoch) return;
+    const rows = await this.registry.allAliases();
+    const next = new Map<string, Map<string, number>>();
+    let complete = true;
+    for (const row of rows) {
+      try {
+        await this.ensureLoaded(row.model, row.version);
+      } catch (error) {
+        // A version that cannot load keeps the old alias target serving; the next poll tries again.
+        complete = false;
+        this.options.onError?.(error);
+        const previous = this.aliases.get(row.model)?.get(row.alias);
+        if (previous === undefined) continue;
+        row.version = previous;
+      }
+      let m = next.get(row.model);
+      if (!m) {
+        m = new Map();
+        next.set(row.model, m);
+      }
+      m.set(row.alias, row.version);
+    }
+    this.aliases = next;
+    if (complete) this.epoch = epoch;
+    this.evictUnaliased();
+  }
+
+  private async ensureLoaded(model: string, version: number): Promise<LoadedVersion> {
+    const key = `${model}:${version}`;
+    const hit = this.loaded.get(key);
+    if (hit) return hit;
+    const record = await this.registry.getVersion(model, version);
+    const fitted = await loadBundledModel(this.artifacts, record.artifactKey);
+    const entry = { record, model: fitted };
+    this.loaded.set(key, entry);
+    return entry;
+  }
+
+  /** Keeps aliased versions and the most recent on-demand ones; drops the rest. */
+  private evictUnaliased(): void {
+    const keep = new Set<string>();
+    for (const [model, m] of this.aliases) for (const v of m.values()) keep.add(`${model}:${v}`);
+    const extra = [...this.loaded.keys()].filter((k) => !keep.has(k));
+    for (const k of extra.slice(0, Math.max(0, extra.length - 16))) this.loaded.delete(k);
+  }
+
+  /** The version a request for `name` (optionally pinned to a version or alias) is answered by. */
+  async get(name: string, pin: { version?: number; alias?: string } = {}): Promise<LoadedVersion> {
+    if (pin.version !== undefined) return this.ensureLoaded(name, pin.version);
+    const alias = pin.alias ?? "production";
+    const v = this.aliases.get(name)?.get(alias);
+    if (v !== undefined) {
+      const hit = this.loaded.get(`${name}:${v}`);
+      if (hit) return hit;
+    }
+    if (pin.alias !== undefined) {
+      throw new SlipwayError("SLP_MODEL_NOT_FOUND", `model ${name} has no alias ${alias}`, [
+        { field: "model", reason: "not found" },
+      ]);
+    }
+    // No production version: a bare name means the latest version, as in the CLI.
+    const record = await this.registry.resolve({ name });
+    return this.ensureLoaded(name, record.version);
+  }
+
+  /** True when every production alias is loaded, including one for each required model. */
+  isReady(): boolean {
+    if (this.epoch < 0) return false;
+    return (this.options.requiredModels ?? []).every((m) => this.aliases.get(m)?.has("production"));
+  }
+
+  productionVersions(): { model: string; version: number }[] {
+    const out: { model: string; version: number }[] = [];
+    for (const [model, m] of this.aliases) {
+      const v = m.get("production");
+      if (v !== undefined) out.push({ model, version: v });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from "kysely";
+import * as init from "./0001-init.js";
+
+/** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
+const MIGRATIONS: Record<string, Migration> = {
+  "0001-init": init,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,94 @@
+import type { ColumnType, Generated } from "kysely";
+
+/** Table types of the metadata store. Times are epoch milliseconds; JSON columns are text. */
+export interface Database {
+  meta: { key: string; value: string };
+  datasets: { name: string; schema_json: string; created_at: number };
+  dataset_versions: {
+    dataset: string;
+    version: number;
+    content_hash: string;
+    row_count: number;
+    artifact_key: string;
+    sources_json: string;
+    created_at: number;
+  };
+  ingested_files: {
+    id: Generated<number>;
+    dataset: string;
+    file_name: string;
+    file_hash: string;
+    status: "accepted" | "partial" | "quarantined" | "unchanged";
+    row_count: number;
+    rejected_count: number;
+    replaced_count: number;
+    dataset_version: number | null;
+    message: string;
+    created_at: number;
+  };
+  runs: {
+    id: string;
+    model: string;
+    task: string;
+    family: string;
+    status: "running" | "succeeded" | "failed" | "gate_failed";
+    params_json: string;
+    metrics_json: string;
+    lineage_json: string;
+    error: string | null;
+    started_at: number;
+    finished_at: number | null;
+  };
+  models: { name: string; task: string; family: string; release_policy: string; created_at: number };
+  model_versions: {
+    model: string;
+    version: number;
+    run_id: string;
+    task: string;
+    family: string;
+    artifact_key: string;
+    metrics_json: string;
+    lineage_json: string;
+    created_at: number;
+  };
+  aliases: { model: string; alias: string; version: number; updated_at: number };
+  audit_log: {
+    id: Generated<number>;
+    at: number;
+    actor: string;
+    action: string;
+    model: string;
+    alias: string | null;
+    from_version: number | null;
+    to_version: number | null;
+    reason: string;
+  };
+  jobs: {
+    id: string;
+    kind: string;
+    payload_json: string;
+    state: "queued" | "running" | "succeeded" | "failed";
+    attempts: number;
+    max_attempts: number;
+    lease_owner: string | null;
+    lease_expires_at: number | null;
+    run_after: number;
+    result_json: string | null;
+    error: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  prediction_log: {
+    id: Generated<number>;
+    request_id: string;
+    model: string;
+    version: number;
+    kind: "predict" | "forecast";
+    inputs_json: string;
+    outputs_json: string;
+    latency_ms: number;
+    at: number;
+  };
+}
+
+export type Json = ColumnType<string, string, string>;

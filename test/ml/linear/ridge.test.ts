@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { isSlipwayError } from "../../../src/core/errors.js";
+import type { FeatureMatrix } from "../../../src/ml/linear/normal-equations.js";
+import { RidgeRegression, type RidgeState } from "../../../src/ml/linear/ridge.js";
+import { Rng } from "../../../src/ml/random.js";
+
+function matrix(rows: number[][]): FeatureMatrix {
+  const cols = rows[0]?.length ?? 0;
+  return { rows: rows.length, cols, data: Float64Array.from(rows.flat()) };
+}
+
+describe("RidgeRegression", () => {
+  it("solves a hand-worked two-feature case exactly", () => {
+    // Centred columns (±1) are orthogonal with Σx² = 4, so by hand: w = Xcᵀy / 4 = (1, 2); ȳ = 3.5; fitted values
+    // 0.5, 2.5, 4.5, 6.5 leave residuals ±0.5, RSS = 1 and σ̂² = 1/(4 − 2 − 1) = 1. Shifting the columns by (3, 10)
+    // moves the intercept to 3.5 − 3·1 − 10·2 = −19.5.
+    const X = matrix([
+      [2, 9],
+      [4, 9],
+      [2, 11],
+      [4, 11],
+    ]);
+    const y = Float64Array.from([1, 2, 4, 7]);
+    const model = RidgeRegression.fit(X, y, { relativeJitter: 0 });
+    expect(model.coefficients[0]).toBeCloseTo(1, 12);
+    expect(model.coefficients[1]).toBeCloseTo(2, 12);
+    expect(model.intercept).toBeCloseTo(-19.5, 11);
+    expect(model.residualVariance).toBeCloseTo(1, 12);
+    expect(model.degreesOfFreedom).toBe(1);
+    // At the mean the leverage is 1/n = 1/4; at (4, 11) it is 1/4 + 1/4 + 1/4 (each centred coordinate is 1 and
+    // (XcᵀXc)⁻¹ = I/4).
+    const { mean, lower, upper } = model.predictInterval(
+      matrix([
+        [3, 10],
+        [4, 11],
+      ]),
+      0.95,
+    );
+    const t = 12.706204736174698;
+    expect(mean[0]).toBeCloseTo(3.5, 11);
+    expect(upper[0] - mean[0]).toBeCloseTo(t * Math.sqrt(1.25), 9);
+    expect(mean[1]).toBeCloseTo(6.5, 11);
+    expect(mean[1] - lower[1]).toBeCloseTo(t * Math.sqrt(1.75), 9);
+  });
+
+  it("matches the simple-regression closed form, interval included", () => {
+    // b = Sxy/Sxx = 5.5/5 = 1.1, a = ȳ − b·x̄ = 2.75 − 1.65 = 1.1, RSS = 2.7, σ̂² = 2.7/2.
+    const X = matrix([[0], [1], [2], [3]]);
+    const y = Float64Array.from([1, 3, 2, 5]);
+    const model = RidgeRegression.fit(X, y);
+    // The default 1e-8 relative ridge moves the slope by about 1e-8 relative, hence 7 digits.
+    expect(model.coefficients[0]).toBeCloseTo(1.1, 7);
+    expect(model.intercept).toBeCloseTo(1.1, 7);
+    expect(model.residualVariance).toBeCloseTo(1.35, 7);
+    const x0 = 5;
+    const { mean, upper } = model.predictInterval(matrix([[x0]]), 0.9);
+    const q = 0.05;
+    const t2 = (1 - 2 * q) / Math.sqrt(2 * q * (1 - q)); // exact t quantile for ν = 2
+    const half = t2 * Math.sqrt(1.35) * Math.sqrt(1 + 1 / 4 + (x0 - 1.5) ** 2 / 5);
+    expect(mean[0]).toBeCloseTo(1.1 + 1.1 * x0, 6);
+    expect(upper[0] - mean[0]).toBeCloseTo(half, 6);
+  });
+
+  it("shrinks a single slope to Sxy / (Sxx + α)", () => {
+    const X = matrix([[0], [1], [2], [3]]);
+    const y = Float64Array.from([1, 3, 2, 5]);
+    const model = RidgeRegression.fit(X, y, { alpha: 2, relativeJitter: 0 });
+    expect(model.coefficients[0]).toBeCloseTo(5.5 / 7, 12);
+    expect(model.intercept).toBeCloseTo(2.75 - 1.5 * (5.5 / 7), 12);
+  });
+
+  it("widens the interval away from the data mean", () => {
+    const rng = new Rng(7);
+    const n = 40;
+    const X = { rows: n, cols: 1, data: new Float64Array(n) };
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      X.data[i] = rng.normal();
+      y[i] = 2 + 0.5 * X.data[i] + 0.3 * rng.normal();
+    }
+    const model = RidgeRegression.fit(X, y);
+    const xMean = X.data.reduce((a, b) => a + b, 0) / n;
+    const probes = matrix([[xMean], [xMean + 1], [xMean + 3], [xMean - 6]]);
+    const { lower, upper } = model.predictInterval(probes);
+    const widths = Array.from(upper, (u, i) => u - lower[i]);
+    expect(widths[1]).toBeGreaterThan(widths[0]);
+    expect(widths[2]).toBeGreaterThan(widths[1]);
+    expect(widths[3]).toBeGreaterThan(widths[2]);
+  });
+
+  it("covers about 95% of fresh Gaussian targets with the 95% interval", () => {
+    // Under the Gaussian linear model the OLS interval has exact coverage; 200 fits × 50 probes gives a standard
+    // error near 0.3%, so ±1.5% is a 5-sigma band.
+    const rng = new Rng(2024);
+    const p = 3;
+    const beta = [1.5, -2, 0.25];
+    let inside = 0;
+    let total = 0;
+    const draw = (rows: number) => {
+      const X = { rows, cols: p, data: new Float64Array(rows * p) };
+      const y = new Float64Array(rows);
+      for (let i = 0; i < rows; i++) {
+        let s = 4;
+        for (let j = 0; j < p; j++) {
+          const v = rng.normal() * (j + 1);
+          X.data[i * p + j] = v;
+          s += beta[j] * v;
+        }
+        y[i] = s + 0.7 * rng.normal();
+      }
+      return { X, y };
+    };
+    for (let rep = 0; rep < 200; rep++) {
+      const train = draw(25);
+      const test = draw(50);
+      const { lower, upper } = RidgeRegression.fit(train.X, train.y).predictInterval(test.X, 0.95);
+      for (let i = 0; i < test.y.length; i++) if (test.y[i] >= lower[i] && test.y[i] <= upper[i]) inside++;
+      total += test.y.length;
+    }
+    expect(Math.abs(inside / total - 0.95)).toBeLessThan(0.015);
+  });
+
+  it("survives constant and duplicated columns", () => {
+    const X = matrix([
+      [1, 5, 1],
+      [2, 5, 2],
+      [3, 5, 3],
+      [4, 5, 4],
+      [5, 5, 5],
+    ]);
+    const y = Float64Array.from([2, 4, 6, 8, 10]);
+    const model = RidgeRegression.fit(X, y);
+    expect(model.coefficients[1]).toBe(0);
+    // The duplicated pair shares the slope 2 equally (minimum-norm split).
+    expect(model.coefficients[0]).toBeCloseTo(1, 6);
+    expect(model.coefficients[2]).toBeCloseTo(1, 6);
+    expect(model.predict(matrix([[6, 5, 6]]))[0]).toBeCloseTo(12, 6);
+  });
+
+  it("round-trips through JSON with identical predictions and intervals", () => {
+    const rng = new Rng(11);
+    const n = 30;
+    const X = { rows: n, cols: 2, data: new Float64Array(n * 2) };
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      X.data[2 * i] = rng.normal();
+      X.data[2 * i + 1] = rng.uniform(-3, 3);
+      y[i] = X.data[2 * i] - X.data[2 * i + 1] + rng.normal();
+    }
+    const model = RidgeRegression.fit(X, y, { alpha: 0.5 });
+    const state: RidgeState = JSON.parse(JSON.stringify(model));
+    const copy = RidgeRegression.fromJSON(state);
+    const a = model.predictInterval(X, 0.8);
+    const b = copy.predictInterval(X, 0.8);
+    expect(Array.from(b.mean)).toEqual(Array.from(a.mean));
+    expect(Array.from(b.lower)).toEqual(Array.from(a.lower));
+    expect(Array.from(b.upper)).toEqual(Array.from(a.upper));
+    expect(() => RidgeRegression.fromJSON({ ...state, factor: [1] })).toThrow(/inconsistent/);
+  });
+
+  it("refuses intervals without residual degrees of freedom and non-finite data", () => {
+    const model = RidgeRegression.fit(matrix([[0], [1]]), Float64Array.from([0, 1]));
+    expect(Number.isNaN(model.residualVariance)).toBe(true);
+    expect(model.toJSON().residualVariance).toBeNull();
+    try {
+      model.predictInterval(matrix([[0]]));
+      expect.unreachable();
+    } catch (e) {
+      expect(isSlipwayError(e) && e.code).toBe("SLP_TRAIN_FAILED");
+    }
+    expect(() => RidgeRegression.fit(matrix([[0], [Number.NaN]]), Float64Array.from([0, 1]))).toThrow(/finite/);
+  });
+});
