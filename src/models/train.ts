@@ -49,7 +49,8 @@ export function splitForEvaluation(frame: Frame, spec: TrainSpec, plan: Evaluati
 
 /**
  * Fits each candidate family on the training rows, scores it on the evaluation rows, keeps the best by the task's
- * primary metric, and refits it on every row (a forecast then starts after the last observation).
+ * primary metric, and refits it on every row with the scored hyperparameters (a forecast then starts after the
+ * last observation).
  */
 export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: EvaluationPlan): TrainResult {
   const data = spec.task === "forecast" ? sortByTime(frame, spec.timeColumn as string) : frame;
@@ -74,7 +75,12 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
   if (!best) {
     throw new SlipwayError("SLP_TRAIN_FAILED", `no family could fit: ${candidates.map((c) => `${c.family}: ${c.error}`).join("; ")}`);
   }
-  const model = plan.kind === "test" ? best.model : familyFor(best.family, spec.task).fit(data, spec);
+  // The refit conditions on every row but keeps the hyperparameters that were scored: the registered version is
+  // the model that was evaluated, and a later gate can replay them without having seen its own window.
+  const model =
+    plan.kind === "test"
+      ? best.model
+      : familyFor(best.family, spec.task).fit(data, spec, { hyperparametersFrom: best.model.state() });
   return { model, family: best.family, metrics: best.metrics, candidates, evaluatedRows: test.rowCount };
 }
 
