@@ -10,7 +10,13 @@ export function printJson(value: unknown): void {
 export function printTable(headers: string[], rows: (string | number)[][]): void {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  for (const r of cells) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd()}\n`);
+  for (const r of cells)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
 }
 
 /** Exit codes: 0 success, 1 failure, 2 usage or input error. */

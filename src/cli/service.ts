@@ -34,7 +34,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const predictionLog = new PredictionLogWriter(rt.stores.metadata.db, rt.clock, {
     onError: (err) => logger.error({ err }, "prediction log write failed; will retry"),
   });
-  const app = buildServer({ registry: rt.registry, cache, predictionLog, metrics, logger, maxHorizon: options.maxHorizon });
+  const app = buildServer({
+    registry: rt.registry,
+    cache,
+    predictionLog,
+    metrics,
+    logger,
+    maxHorizon: options.maxHorizon,
+  });
 
   // Alias moves in this process refresh at once; moves by other processes are seen by polling the alias epoch.
   rt.bus.on("model.alias.moved", () => void cache.refresh().catch((err) => logger.error({ err }, "refresh failed")));

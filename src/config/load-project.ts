@@ -16,7 +16,11 @@ export function defineProject(input: ProjectInput | unknown): ProjectConfig {
     reason: e.message,
   }));
   if (details.length > 0) {
-    throw new SlipwayError("SLP_CONFIG_INVALID", `invalid project: ${details[0]?.field} ${details[0]?.reason}`, details);
+    throw new SlipwayError(
+      "SLP_CONFIG_INVALID",
+      `invalid project: ${details[0]?.field} ${details[0]?.reason}`,
+      details,
+    );
   }
   const config = withDefaults as ProjectConfig;
   const names = new Set(config.dataset.columns.map((c) => c.name));
@@ -29,7 +33,11 @@ export function defineProject(input: ProjectInput | unknown): ProjectConfig {
     semantic.push({ field: "/dataset/timeColumn", reason: "a forecast model needs the dataset's time column" });
   }
   if (semantic.length > 0) {
-    throw new SlipwayError("SLP_CONFIG_INVALID", `invalid project: ${semantic[0]?.field} ${semantic[0]?.reason}`, semantic);
+    throw new SlipwayError(
+      "SLP_CONFIG_INVALID",
+      `invalid project: ${semantic[0]?.field} ${semantic[0]?.reason}`,
+      semantic,
+    );
   }
   return deepFreeze(config);
 }
@@ -54,9 +62,11 @@ export async function loadProject(dir: string): Promise<{ config: ProjectConfig;
     }
     return { config: defineProject(raw), file };
   }
-  throw new SlipwayError("SLP_CONFIG_INVALID", `no project file in ${resolve(dir)} (looked for ${PROJECT_FILES.join(", ")})`, [
-    { field: "DIR", reason: "no project file" },
-  ]);
+  throw new SlipwayError(
+    "SLP_CONFIG_INVALID",
+    `no project file in ${resolve(dir)} (looked for ${PROJECT_FILES.join(", ")})`,
+    [{ field: "DIR", reason: "no project file" }],
+  );
 }
 
 function deepFreeze<T>(value: T): T {

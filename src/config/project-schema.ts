@@ -54,7 +54,14 @@ export const ProjectSchema = Type.Object(
         ]),
         target: Type.String(),
         family: Type.Union(
-          [Type.Literal("auto"), Type.Literal("gp"), Type.Literal("linear"), Type.Literal("ets"), Type.Literal("gbdt"), Type.Literal("lstm")],
+          [
+            Type.Literal("auto"),
+            Type.Literal("gp"),
+            Type.Literal("linear"),
+            Type.Literal("ets"),
+            Type.Literal("gbdt"),
+            Type.Literal("lstm"),
+          ],
           { default: "auto" },
         ),
         /** Family hyperparameters, validated by the family. */
@@ -99,8 +106,10 @@ export const ProjectSchema = Type.Object(
 export type ProjectConfig = Static<typeof ProjectSchema>;
 /** What users write: everything that has a default may be left out. */
 export type ProjectInput = Omit<ProjectConfig, "evaluation" | "gate" | "release" | "serve" | "dataset" | "model"> & {
-  dataset: Omit<ProjectConfig["dataset"], "source" | "quarantine"> & Partial<Pick<ProjectConfig["dataset"], "source" | "quarantine">>;
-  model: Omit<ProjectConfig["model"], "family" | "params" | "seed"> & Partial<Pick<ProjectConfig["model"], "family" | "params" | "seed">>;
+  dataset: Omit<ProjectConfig["dataset"], "source" | "quarantine"> &
+    Partial<Pick<ProjectConfig["dataset"], "source" | "quarantine">>;
+  model: Omit<ProjectConfig["model"], "family" | "params" | "seed"> &
+    Partial<Pick<ProjectConfig["model"], "family" | "params" | "seed">>;
   evaluation?: Partial<ProjectConfig["evaluation"]>;
   gate?: Partial<ProjectConfig["gate"]>;
   release?: Partial<ProjectConfig["release"]>;

@@ -33,7 +33,10 @@ export function evaluateModel(model: FittedModel, test: Frame, spec: TrainSpec):
     let upper: Float64Array;
     if (task === "forecast") {
       const times = numericColumn(test, spec.timeColumn as string);
-      const rows = model.forecastAt(Float64Array.from(keep, (i) => times[i]), 0.95);
+      const rows = model.forecastAt(
+        Float64Array.from(keep, (i) => times[i]),
+        0.95,
+      );
       mean = Float64Array.from(rows, (r) => r.mean);
       lower = Float64Array.from(rows, (r) => r.lower);
       upper = Float64Array.from(rows, (r) => r.upper);
@@ -74,8 +77,16 @@ export function evaluateModel(model: FittedModel, test: Frame, spec: TrainSpec):
     });
     predicted[i] = classes.indexOf(p.label);
   });
-  const metrics: Record<string, number> = { accuracy: accuracy(y, predicted), logloss: logLoss(y, proba), n: keep.length };
-  if (task === "binary") metrics.auc = rocAuc(y, Float64Array.from(keep, (_, i) => proba[i * k + 1]));
+  const metrics: Record<string, number> = {
+    accuracy: accuracy(y, predicted),
+    logloss: logLoss(y, proba),
+    n: keep.length,
+  };
+  if (task === "binary")
+    metrics.auc = rocAuc(
+      y,
+      Float64Array.from(keep, (_, i) => proba[i * k + 1]),
+    );
   else metrics.macroF1 = macroF1(y, predicted);
   return metrics;
 }

@@ -15,4 +15,12 @@ export { evaluateModel, frameRecords, primaryMetric } from "./evaluate.js";
 export { candidateFamilies, familyFor } from "./families/index.js";
 export { inferTask } from "./infer-task.js";
 export { loadBundledModel } from "./load.js";
-export { type CandidateScore, type EvaluationPlan, fitFamily, sortByTime, splitForEvaluation, type TrainResult, trainModel } from "./train.js";
+export {
+  type CandidateScore,
+  type EvaluationPlan,
+  fitFamily,
+  sortByTime,
+  splitForEvaluation,
+  type TrainResult,
+  trainModel,
+} from "./train.js";

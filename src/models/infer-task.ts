@@ -7,7 +7,8 @@ import { type Frame, SlipwayError, type Task } from "../core/index.js";
 export function inferTask(frame: Frame, target: string, timeColumn?: string): Task {
   if (timeColumn !== undefined) return "forecast";
   const col = frame.columns.get(target);
-  if (!col) throw new SlipwayError("SLP_INPUT_INVALID", `no column ${target}`, [{ field: "--target", reason: "not a column" }]);
+  if (!col)
+    throw new SlipwayError("SLP_INPUT_INVALID", `no column ${target}`, [{ field: "--target", reason: "not a column" }]);
   const distinct = new Set<string | number>();
   if (col.kind !== "string") {
     let fractional = false;

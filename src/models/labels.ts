@@ -3,7 +3,8 @@ import { type Frame, SlipwayError } from "../core/index.js";
 /** Class labels as strings (as written in the training file), sorted, and each row's class index. */
 export function encodeLabels(frame: Frame, target: string, classes?: string[]): { classes: string[]; y: Int32Array } {
   const col = frame.columns.get(target);
-  if (!col) throw new SlipwayError("SLP_TRAIN_FAILED", `no target column ${target}`, [{ field: target, reason: "missing" }]);
+  if (!col)
+    throw new SlipwayError("SLP_TRAIN_FAILED", `no target column ${target}`, [{ field: target, reason: "missing" }]);
   const text: (string | null)[] =
     col.kind === "string" ? col.values : Array.from(col.values, (v) => (Number.isFinite(v) ? String(v) : null));
   const known = classes ?? [...new Set(text.filter((v): v is string => v !== null))].sort(compareLabels);

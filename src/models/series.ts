@@ -1,5 +1,12 @@
 import { type Frame, numericColumn, SlipwayError } from "../core/index.js";
-import { defaultSeasonPeriod, formatTime, indexToTime, inferTimeIndex, type TimeIndex, timeToIndex } from "../features/index.js";
+import {
+  defaultSeasonPeriod,
+  formatTime,
+  indexToTime,
+  inferTimeIndex,
+  type TimeIndex,
+  timeToIndex,
+} from "../features/index.js";
 import type { ForecastRow } from "./estimator.js";
 
 /** A univariate series ready for a forecaster: regular step indices, values, and the calendar behind them. */
@@ -20,9 +27,11 @@ export function seriesFromFrame(frame: Frame, timeColumn: string, target: string
     .filter((i) => Number.isFinite(times[i]) && Number.isFinite(values[i]))
     .sort((a, b) => times[a] - times[b]);
   if (order.length < 4) {
-    throw new SlipwayError("SLP_TRAIN_FAILED", `a forecast needs at least 4 observations of ${target}; got ${order.length}`, [
-      { field: target, reason: "too few observations" },
-    ]);
+    throw new SlipwayError(
+      "SLP_TRAIN_FAILED",
+      `a forecast needs at least 4 observations of ${target}; got ${order.length}`,
+      [{ field: target, reason: "too few observations" }],
+    );
   }
   const t = Float64Array.from(order, (i) => times[i]);
   const y = Float64Array.from(order, (i) => values[i]);
@@ -49,7 +58,12 @@ export function forecastRows(
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
     const time = Number.isInteger(s) ? indexToTime(timeIndex, s) : timeIndex.origin + s * approxStepMs(timeIndex);
-    rows[i] = { time: formatTime(timeIndex, time), mean: mean[i], lower: mean[i] - halfWidth[i], upper: mean[i] + halfWidth[i] };
+    rows[i] = {
+      time: formatTime(timeIndex, time),
+      mean: mean[i],
+      lower: mean[i] - halfWidth[i],
+      upper: mean[i] + halfWidth[i],
+    };
   }
   return rows;
 }

@@ -5,7 +5,10 @@ import { evaluateModel, primaryMetric } from "./evaluate.js";
 import { candidateFamilies, familyFor } from "./families/index.js";
 
 /** How a new model is scored: on a separate test frame, on the last N rows, or on a split of its own. */
-export type EvaluationPlan = { kind: "test"; test: Frame } | { kind: "holdout"; rows: number } | { kind: "split"; share: number };
+export type EvaluationPlan =
+  | { kind: "test"; test: Frame }
+  | { kind: "holdout"; rows: number }
+  | { kind: "split"; share: number };
 
 export interface CandidateScore {
   family: Exclude<Family, "auto">;
@@ -65,7 +68,8 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
       const model = impl.fit(train, spec);
       const metrics = evaluateModel(model, test, spec);
       candidates.push({ family: name, metrics });
-      if (!best || (metrics[metric] as number) < (best.metrics[metric] as number)) best = { family: name, model, metrics };
+      if (!best || (metrics[metric] as number) < (best.metrics[metric] as number))
+        best = { family: name, model, metrics };
     } catch (error) {
       // With one family the failure is the answer; under auto another family may still fit.
       if (names.length === 1) throw asTrainError(error);
@@ -73,7 +77,10 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
     }
   }
   if (!best) {
-    throw new SlipwayError("SLP_TRAIN_FAILED", `no family could fit: ${candidates.map((c) => `${c.family}: ${c.error}`).join("; ")}`);
+    throw new SlipwayError(
+      "SLP_TRAIN_FAILED",
+      `no family could fit: ${candidates.map((c) => `${c.family}: ${c.error}`).join("; ")}`,
+    );
   }
   // The refit conditions on every row but keeps the hyperparameters that were scored: the registered version is
   // the model that was evaluated, and a later gate can replay them without having seen its own window.
@@ -85,7 +92,12 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
 }
 
 /** Refits a model of `family` on `train`, optionally with another model's hyperparameters held fixed. */
-export function fitFamily(family: Exclude<Family, "auto">, train: Frame, spec: TrainSpec, options?: FitOptions): FittedModel {
+export function fitFamily(
+  family: Exclude<Family, "auto">,
+  train: Frame,
+  spec: TrainSpec,
+  options?: FitOptions,
+): FittedModel {
   const data = spec.task === "forecast" ? sortByTime(train, spec.timeColumn as string) : train;
   return familyFor(family, spec.task).fit(data, spec, options);
 }

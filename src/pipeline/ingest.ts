@@ -77,16 +77,35 @@ export async function ingestFile(ctx: PipelineContext, dataset: DatasetSpec, pat
   if (shouldQuarantineWholeFile(total, rejected.length, dataset.quarantine)) {
     const reason = `${rejected.length} of ${total} rows rejected (over ${dataset.quarantine.maxRejectedShare * 100}%); first: line ${rejected[0]?.line}: ${rejected[0]?.error}`;
     const q = await quarantineWholeFile(quarantineDir, path, reason);
-    const result: IngestResult = { ...base, status: "quarantined", rows: total, rejected: rejected.length, quarantinePath: q.path };
+    const result: IngestResult = {
+      ...base,
+      status: "quarantined",
+      rows: total,
+      rejected: rejected.length,
+      quarantinePath: q.path,
+    };
     await record(result, reason);
-    ctx.bus.emit("dataset.file.quarantined", { dataset: dataset.name, file: fileName, rejectedRows: rejected.length, wholeFile: true });
+    ctx.bus.emit("dataset.file.quarantined", {
+      dataset: dataset.name,
+      file: fileName,
+      rejectedRows: rejected.length,
+      wholeFile: true,
+    });
     ctx.logger.warn({ dataset: dataset.name, file: fileName }, reason);
     return result;
   }
   const quarantinePath = await writeRejected(quarantineDir, fileName, csv.header, rejected);
   if (rejected.length > 0) {
-    ctx.bus.emit("dataset.file.quarantined", { dataset: dataset.name, file: fileName, rejectedRows: rejected.length, wholeFile: false });
-    ctx.logger.warn({ dataset: dataset.name, file: fileName, rejected: rejected.length, quarantinePath }, "rows quarantined");
+    ctx.bus.emit("dataset.file.quarantined", {
+      dataset: dataset.name,
+      file: fileName,
+      rejectedRows: rejected.length,
+      wholeFile: false,
+    });
+    ctx.logger.warn(
+      { dataset: dataset.name, file: fileName, rejected: rejected.length, quarantinePath },
+      "rows quarantined",
+    );
   }
 
   const current = await latestDatasetVersion(ctx, dataset.name);
@@ -109,7 +128,10 @@ export async function ingestFile(ctx: PipelineContext, dataset: DatasetSpec, pat
   const artifactKey = `datasets/${dataset.name}/${version}.json`;
   await ctx.stores.artifacts.put(artifactKey, serializeFrame(merged.frame));
   const now = ctx.clock.now();
-  const sources = [...(current?.sources ?? []), { file: fileName, sha256: fileHash, replaced: merged.replacedTimes.map((t) => new Date(t).toISOString()) }];
+  const sources = [
+    ...(current?.sources ?? []),
+    { file: fileName, sha256: fileHash, replaced: merged.replacedTimes.map((t) => new Date(t).toISOString()) },
+  ];
   await db.transaction().execute(async (trx) => {
     await trx
       .insertInto("datasets")
@@ -131,8 +153,16 @@ export async function ingestFile(ctx: PipelineContext, dataset: DatasetSpec, pat
   });
   result.datasetVersion = version;
   await record(result, merged.replacedTimes.length > 0 ? `replaced ${merged.replacedTimes.length} rows` : "added");
-  ctx.bus.emit("dataset.version.created", { dataset: dataset.name, version, rowCount: merged.frame.rowCount, contentHash: hash });
-  ctx.logger.info({ dataset: dataset.name, version, rows: merged.frame.rowCount, file: fileName }, "dataset version created");
+  ctx.bus.emit("dataset.version.created", {
+    dataset: dataset.name,
+    version,
+    rowCount: merged.frame.rowCount,
+    contentHash: hash,
+  });
+  ctx.logger.info(
+    { dataset: dataset.name, version, rows: merged.frame.rowCount, file: fileName },
+    "dataset version created",
+  );
   return result;
 }
 

@@ -86,7 +86,9 @@ export class ProjectLoop {
     });
     const onFile = (path: string) => {
       if (!path.toLowerCase().endsWith(".csv")) return;
-      void this.runner.enqueue("ingest", { file: path }).catch((e) => this.ctx.logger.error({ err: e }, "enqueue failed"));
+      void this.runner
+        .enqueue("ingest", { file: path })
+        .catch((e) => this.ctx.logger.error({ err: e }, "enqueue failed"));
     };
     this.watcher.on("add", onFile).on("change", onFile);
   }
@@ -101,7 +103,12 @@ export class ProjectLoop {
     const latest = await latestDatasetVersion(ctx, config.dataset.name);
     if (!latest) return { datasetVersion: 0, decision: null, version: null, skipped: "no data yet" };
     if (datasetVersion !== undefined && datasetVersion !== latest.version) {
-      return { datasetVersion, decision: null, version: null, skipped: `superseded by dataset version ${latest.version}` };
+      return {
+        datasetVersion,
+        decision: null,
+        version: null,
+        skipped: `superseded by dataset version ${latest.version}`,
+      };
     }
     if (await this.alreadyTrained(latest.version)) {
       return { datasetVersion: latest.version, decision: null, version: null, skipped: "already trained" };
@@ -154,7 +161,11 @@ export class ProjectLoop {
       });
       await finishRun(ctx, run.runId, "succeeded", { family: result.family, metrics: result.metrics, lineage });
       const alias = config.release.policy === "auto" ? "production" : "staging";
-      await ctx.registry.moveAlias(m.name, alias, version, { actor: "slipway", reason: decision.reason, action: "release" });
+      await ctx.registry.moveAlias(m.name, alias, version, {
+        actor: "slipway",
+        reason: decision.reason,
+        action: "release",
+      });
       ctx.logger.info({ model: m.name, version, alias, metrics: result.metrics }, "released");
       return { datasetVersion: latest.version, decision, version };
     } catch (error) {
@@ -168,7 +179,12 @@ export class ProjectLoop {
    * training rows, predicting the same held-out rows. The candidate passes when its metric is at most the
    * champion's × (1 + tolerance), or when there is no champion.
    */
-  private async gate(frame: Frame, spec: TrainSpec, holdout: number, metrics: Record<string, number>): Promise<GateDecision> {
+  private async gate(
+    frame: Frame,
+    spec: TrainSpec,
+    holdout: number,
+    metrics: Record<string, number>,
+  ): Promise<GateDecision> {
     const { metric, tolerance } = this.config.gate;
     const candidate = metrics[metric] as number;
     const aliases = await this.ctx.registry.aliasesOf(this.config.model.name);
@@ -185,7 +201,14 @@ export class ProjectLoop {
     const champion = evaluateModel(champ, test, spec)[metric] as number;
     const passed = candidate <= champion * (1 + tolerance);
     const reason = `${metric} ${fmt(candidate)} vs champion v${championVersion} ${fmt(champion)} (tolerance ${tolerance * 100}%)`;
-    return { passed, metric, candidate, champion, championVersion, reason: passed ? `gate passed: ${reason}` : `gate failed: ${reason}` };
+    return {
+      passed,
+      metric,
+      candidate,
+      champion,
+      championVersion,
+      reason: passed ? `gate passed: ${reason}` : `gate failed: ${reason}`,
+    };
   }
 
   private async alreadyTrained(datasetVersion: number): Promise<boolean> {

@@ -21,7 +21,13 @@ export interface RunRecord {
   startedAt: number;
 }
 
-export async function startRun(ctx: PipelineContext, model: string, task: string, family: string, params: Record<string, unknown>): Promise<RunRecord> {
+export async function startRun(
+  ctx: PipelineContext,
+  model: string,
+  task: string,
+  family: string,
+  params: Record<string, unknown>,
+): Promise<RunRecord> {
   const runId = newId("run");
   const startedAt = ctx.clock.now();
   await ctx.stores.metadata.db
@@ -92,7 +98,9 @@ export async function registerModel(
       ...(input.releasePolicy ? { releasePolicy: input.releasePolicy } : {}),
     });
   } catch (error) {
-    throw error instanceof SlipwayError ? error : new SlipwayError("SLP_INTERNAL", "registering the version failed", [], { cause: error });
+    throw error instanceof SlipwayError
+      ? error
+      : new SlipwayError("SLP_INTERNAL", "registering the version failed", [], { cause: error });
   }
 }
 

@@ -58,7 +58,11 @@ export class JobRunner {
     this.handlers.set(kind, handler);
   }
 
-  async enqueue(kind: string, payload: unknown, opts: { maxAttempts?: number; delayMs?: number } = {}): Promise<string> {
+  async enqueue(
+    kind: string,
+    payload: unknown,
+    opts: { maxAttempts?: number; delayMs?: number } = {},
+  ): Promise<string> {
     const id = newId("job");
     const now = this.clock.now();
     await this.db
@@ -123,15 +127,18 @@ export class JobRunner {
       await this.finish(job.id, job.kind, "failed", null, `gave up after ${job.max_attempts} attempts (lease expired)`);
       return true;
     }
-    const heartbeat = setInterval(() => {
-      void this.db
-        .updateTable("jobs")
-        .set({ lease_expires_at: this.clock.now() + this.leaseMs })
-        .where("id", "=", job.id)
-        .where("lease_owner", "=", this.owner)
-        .execute()
-        .catch(() => {});
-    }, Math.max(50, this.leaseMs / 3));
+    const heartbeat = setInterval(
+      () => {
+        void this.db
+          .updateTable("jobs")
+          .set({ lease_expires_at: this.clock.now() + this.leaseMs })
+          .where("id", "=", job.id)
+          .where("lease_owner", "=", this.owner)
+          .execute()
+          .catch(() => {});
+      },
+      Math.max(50, this.leaseMs / 3),
+    );
     try {
       const result = await handler(JSON.parse(job.payload_json), { jobId: job.id, attempt: job.attempts });
       await this.finish(job.id, job.kind, "succeeded", result ?? null, null);
@@ -143,7 +150,14 @@ export class JobRunner {
         const backoffMs = Math.min(30_000, 500 * 2 ** (job.attempts - 1));
         await this.db
           .updateTable("jobs")
-          .set({ state: "queued", lease_owner: null, lease_expires_at: null, run_after: this.clock.now() + backoffMs, error: message, updated_at: this.clock.now() })
+          .set({
+            state: "queued",
+            lease_owner: null,
+            lease_expires_at: null,
+            run_after: this.clock.now() + backoffMs,
+            error: message,
+            updated_at: this.clock.now(),
+          })
           .where("id", "=", job.id)
           .execute();
       } else {

@@ -33,7 +33,10 @@ export interface TrainFileResult {
 export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest): Promise<TrainFileResult> {
   const started = performance.now();
   const csv = await readCsvFile(req.data);
-  const schema = inferSchema(csv.header, csv.records, { target: req.target, ...(req.time ? { timeColumn: req.time } : {}) });
+  const schema = inferSchema(csv.header, csv.records, {
+    target: req.target,
+    ...(req.time ? { timeColumn: req.time } : {}),
+  });
   const validation = validateRecords(schema, csv.header, csv.records);
   const rejected = [...csv.malformed, ...validation.rejected];
   if (rejected.length > 0) {
@@ -43,7 +46,9 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
   const frame = validation.frame;
   const task = req.task ?? inferTask(frame, req.target, req.time);
   if (task === "forecast" && !req.time) {
-    throw new SlipwayError("SLP_INPUT_INVALID", "a forecast needs --time COL", [{ field: "--time", reason: "required for --task forecast" }]);
+    throw new SlipwayError("SLP_INPUT_INVALID", "a forecast needs --time COL", [
+      { field: "--time", reason: "required for --task forecast" },
+    ]);
   }
   const targetType = schema.columns.find((c) => c.name === req.target)?.type;
   if ((task === "regression" || task === "forecast") && targetType !== "number") {
@@ -75,7 +80,13 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
       evaluation: { plan: plan.kind, rows: result.evaluatedRows, ...(req.test ? { test: req.test } : {}) },
       candidates: result.candidates,
     };
-    const version = await registerModel(ctx, { name: req.name, runId: run.runId, model: result.model, metrics: result.metrics, lineage });
+    const version = await registerModel(ctx, {
+      name: req.name,
+      runId: run.runId,
+      model: result.model,
+      metrics: result.metrics,
+      lineage,
+    });
     await finishRun(ctx, run.runId, "succeeded", { family: result.family, metrics: result.metrics, lineage });
     return {
       name: req.name,

@@ -129,7 +129,17 @@ export class Registry {
         .values({ model, alias, version, updated_at: now })
         .onConflict((oc) => oc.columns(["model", "alias"]).doUpdateSet({ version, updated_at: now }))
         .execute();
-      await audit(trx, now, by.actor, by.action ?? "alias.move", model, alias, current?.version ?? null, version, by.reason);
+      await audit(
+        trx,
+        now,
+        by.actor,
+        by.action ?? "alias.move",
+        model,
+        alias,
+        current?.version ?? null,
+        version,
+        by.reason,
+      );
       await bumpAliasEpoch(trx);
       return current?.version ?? null;
     });
@@ -187,7 +197,9 @@ export class Registry {
       .where("model", "=", ref.name)
       .executeTakeFirst();
     if (latest?.max == null) {
-      throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${ref.name}`, [{ field: "model", reason: "not found" }]);
+      throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${ref.name}`, [
+        { field: "model", reason: "not found" },
+      ]);
     }
     return this.getVersion(ref.name, Number(latest.max));
   }
@@ -204,7 +216,10 @@ export class Registry {
 
   async getModel(name: string): Promise<ModelSummary> {
     const row = await this.db.selectFrom("models").selectAll().where("name", "=", name).executeTakeFirst();
-    if (!row) throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${name}`, [{ field: "model", reason: "not found" }]);
+    if (!row)
+      throw new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${name}`, [
+        { field: "model", reason: "not found" },
+      ]);
     const aliases = await this.aliasesOf(name);
     const versions = await this.db
       .selectFrom("model_versions")

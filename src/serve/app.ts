@@ -54,6 +54,9 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
     deps.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode), model, version });
     deps.metrics.latency.observe({ method: request.method, route, model, version }, reply.elapsedTime / 1000);
   });
+  // Bodies are JSON only: Fastify also parses text/plain by default, which would turn a wrong media type into a
+  // validation 400 instead of the 415 the contract names.
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 

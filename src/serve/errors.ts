@@ -27,7 +27,8 @@ export function ajvDetails(errors: AjvError[]): ErrorDetail[] {
 export function toSlipwayError(error: FastifyError | Error): SlipwayError {
   if (error instanceof SlipwayError) return error;
   const fe = error as FastifyError & { validation?: AjvError[] };
-  if (fe.validation) return new SlipwayError("SLP_INPUT_INVALID", "the request failed validation", ajvDetails(fe.validation));
+  if (fe.validation)
+    return new SlipwayError("SLP_INPUT_INVALID", "the request failed validation", ajvDetails(fe.validation));
   switch (fe.code) {
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
       return new SlipwayError("SLP_INPUT_UNSUPPORTED_MEDIA", "send the body as application/json", [
@@ -38,12 +39,21 @@ export function toSlipwayError(error: FastifyError | Error): SlipwayError {
         { field: "body", reason: "too large" },
       ]);
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
-      return new SlipwayError("SLP_INPUT_INVALID", "the request body is empty", [{ field: "body", reason: "required" }]);
+      return new SlipwayError("SLP_INPUT_INVALID", "the request body is empty", [
+        { field: "body", reason: "required" },
+      ]);
     case "FST_ERR_CTP_INVALID_JSON_BODY":
-      return new SlipwayError("SLP_INPUT_INVALID", "the request body is not valid JSON", [{ field: "body", reason: "not valid JSON" }]);
+      return new SlipwayError("SLP_INPUT_INVALID", "the request body is not valid JSON", [
+        { field: "body", reason: "not valid JSON" },
+      ]);
   }
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = fe.statusCode === 413 ? "SLP_INPUT_TOO_LARGE" : fe.statusCode === 415 ? "SLP_INPUT_UNSUPPORTED_MEDIA" : "SLP_INPUT_INVALID";
+    const code =
+      fe.statusCode === 413
+        ? "SLP_INPUT_TOO_LARGE"
+        : fe.statusCode === 415
+          ? "SLP_INPUT_UNSUPPORTED_MEDIA"
+          : "SLP_INPUT_INVALID";
     return new SlipwayError(code, fe.message, [{ field: "body", reason: fe.message }]);
   }
   return new SlipwayError("SLP_INTERNAL", "internal error", [], { cause: error });

@@ -1,7 +1,7 @@
 import { SlipwayError } from "../core/index.js";
-import type { ModelVersionRecord, Registry } from "../registry/index.js";
 import type { FittedModel } from "../models/index.js";
 import { loadBundledModel } from "../models/index.js";
+import type { ModelVersionRecord, Registry } from "../registry/index.js";
 import type { ArtifactStore } from "../store/index.js";
 
 export interface LoadedVersion {

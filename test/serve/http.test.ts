@@ -249,6 +249,16 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
     expectClientError(res, 415, "SLP_INPUT_UNSUPPORTED_MEDIA", ["content-type"]);
   });
 
+  it("application/json with a charset is accepted", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: forecastUrl,
+      payload: '{"horizon": 2}',
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+  });
+
   it("another media type → 415", async () => {
     const res = await app.inject({
       method: "POST",
@@ -261,6 +271,16 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
 
   it("an empty JSON body → 400 with field body", async () => {
     const res = await app.inject({ method: "POST", url: forecastUrl, payload: "", headers: { "content-type": "application/json" } });
+    expectClientError(res, 400, "SLP_INPUT_INVALID", ["body"]);
+  });
+
+  it.each([
+    ["null", "null"],
+    ["a JSON string", '"horizon"'],
+    ["a __proto__ key", '{"horizon": 3, "__proto__": {"polluted": true}}'],
+    ["a constructor.prototype key", '{"horizon": 3, "constructor": {"prototype": {"polluted": true}}}'],
+  ])("a body that is %s → 400 with field body", async (_label, payload) => {
+    const res = await app.inject({ method: "POST", url: forecastUrl, payload, headers: { "content-type": "application/json" } });
     expectClientError(res, 400, "SLP_INPUT_INVALID", ["body"]);
   });
 

@@ -38,19 +38,27 @@ export function registerPredict(program: Command): void {
       try {
         const { record, model } = await loadRef(rt, ref);
         if (record.task === "forecast") {
-          throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `${record.model} is a forecast model; use slipway forecast`, [
-            { field: "MODEL", reason: "not a predict model" },
-          ]);
+          throw new SlipwayError(
+            "SLP_MODEL_TASK_MISMATCH",
+            `${record.model} is a forecast model; use slipway forecast`,
+            [{ field: "MODEL", reason: "not a predict model" }],
+          );
         }
         const csv = await readCsvFile(opts.input);
         const inputs = model.signature.inputs;
         const missing = inputs.filter((c) => !csv.header.includes(c.name));
         if (missing.length > 0) {
-          throw new SlipwayError("SLP_INPUT_INVALID", `${opts.input} lacks columns the model needs`, missing.map((c) => ({ field: c.name, reason: "missing from the header" })));
+          throw new SlipwayError(
+            "SLP_INPUT_INVALID",
+            `${opts.input} lacks columns the model needs`,
+            missing.map((c) => ({ field: c.name, reason: "missing from the header" })),
+          );
         }
         if (csv.malformed.length > 0) {
           const m = csv.malformed[0];
-          throw new SlipwayError("SLP_INPUT_INVALID", `${opts.input} line ${m?.line}: ${m?.error}`, [{ field: `line ${m?.line}`, reason: m?.error ?? "malformed" }]);
+          throw new SlipwayError("SLP_INPUT_INVALID", `${opts.input} line ${m?.line}: ${m?.error}`, [
+            { field: `line ${m?.line}`, reason: m?.error ?? "malformed" },
+          ]);
         }
         const at = new Map(csv.header.map((h, i) => [h, i]));
         const records = csv.records.map((r) => {
@@ -73,7 +81,9 @@ export function registerPredict(program: Command): void {
           printTable(
             ["row", "prediction", "lower", "upper"],
             predictions.map((p, i) =>
-              "value" in p ? [i + 1, p.value.toPrecision(6), p.lower.toPrecision(6), p.upper.toPrecision(6)] : [i + 1, p.label, "", ""],
+              "value" in p
+                ? [i + 1, p.value.toPrecision(6), p.lower.toPrecision(6), p.upper.toPrecision(6)]
+                : [i + 1, p.label, "", ""],
             ),
           );
         }
@@ -94,12 +104,20 @@ export function registerPredict(program: Command): void {
       try {
         const { record, model } = await loadRef(rt, ref);
         if (record.task !== "forecast") {
-          throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `${record.model} is a ${record.task} model; use slipway predict`, [
-            { field: "MODEL", reason: "not a forecast model" },
-          ]);
+          throw new SlipwayError(
+            "SLP_MODEL_TASK_MISMATCH",
+            `${record.model} is a ${record.task} model; use slipway predict`,
+            [{ field: "MODEL", reason: "not a forecast model" }],
+          );
         }
         const forecast = model.forecast(opts.horizon, opts.level);
-        const answer = { model: record.model, version: record.version, level: opts.level, request_id: newId("cli"), forecast };
+        const answer = {
+          model: record.model,
+          version: record.version,
+          level: opts.level,
+          request_id: newId("cli"),
+          forecast,
+        };
         if (opts.json) printJson(answer);
         else {
           process.stdout.write(`${record.model} version ${record.version}, ${opts.level * 100}% interval\n`);

@@ -1,6 +1,6 @@
 import { basename, extname } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { FAMILIES, type Family, type Task, TASKS } from "../../core/index.js";
+import { FAMILIES, type Family, TASKS, type Task } from "../../core/index.js";
 import { trainFromFile } from "../../pipeline/index.js";
 import { printJson } from "../output.js";
 import { StageProgress } from "../progress.js";
@@ -26,7 +26,11 @@ export function registerTrain(program: Command): void {
     .addOption(new Option("--task <task>", "the task (default: inferred from the target)").choices(TASKS))
     .addOption(new Option("--family <family>", "the model family").choices(FAMILIES).default("auto"))
     .option("--test <file>", "evaluate on this CSV (for forecasts: the rows that follow DATA in time)")
-    .option("--horizon <n>", "evaluate on the last N rows, fitted on the rest, then refit on all", positiveInt("--horizon"))
+    .option(
+      "--horizon <n>",
+      "evaluate on the last N rows, fitted on the rest, then refit on all",
+      positiveInt("--horizon"),
+    )
     .option("--name <name>", "model name (default: the data file's base name)")
     .option("--seed <n>", "random seed", positiveInt("--seed"))
     .option("--json", "print one JSON object on stdout")
@@ -51,8 +55,11 @@ export function registerTrain(program: Command): void {
         const { name, version, task, family, metrics, trainSeconds } = result;
         if (opts.json) printJson({ name, version, task, family, metrics, trainSeconds });
         else {
-          process.stdout.write(`registered ${name} version ${version} (${task}, ${family}) in ${trainSeconds.toFixed(2)} s\n`);
-          for (const [k, v] of Object.entries(metrics)) process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
+          process.stdout.write(
+            `registered ${name} version ${version} (${task}, ${family}) in ${trainSeconds.toFixed(2)} s\n`,
+          );
+          for (const [k, v] of Object.entries(metrics))
+            process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
           process.stdout.write(`promote it with: slipway promote ${name} ${version}\n`);
         }
       } finally {

@@ -20,30 +20,45 @@ export function numberParam(
   const v = params[name];
   if (v === undefined || v === null) return opts.default;
   const field = `/params/${name}`;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw invalidInput(`${name} must be a number`, [{ field, reason: "expected a number" }]);
-  if (opts.integer && !Number.isInteger(v)) throw invalidInput(`${name} must be an integer`, [{ field, reason: "expected an integer" }]);
-  if (opts.min !== undefined && v < opts.min) throw invalidInput(`${name} must be ≥ ${opts.min}`, [{ field, reason: `must be ≥ ${opts.min}` }]);
-  if (opts.max !== undefined && v > opts.max) throw invalidInput(`${name} must be ≤ ${opts.max}`, [{ field, reason: `must be ≤ ${opts.max}` }]);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw invalidInput(`${name} must be a number`, [{ field, reason: "expected a number" }]);
+  if (opts.integer && !Number.isInteger(v))
+    throw invalidInput(`${name} must be an integer`, [{ field, reason: "expected an integer" }]);
+  if (opts.min !== undefined && v < opts.min)
+    throw invalidInput(`${name} must be ≥ ${opts.min}`, [{ field, reason: `must be ≥ ${opts.min}` }]);
+  if (opts.max !== undefined && v > opts.max)
+    throw invalidInput(`${name} must be ≤ ${opts.max}`, [{ field, reason: `must be ≤ ${opts.max}` }]);
   return v;
 }
 
-export function choiceParam<T extends string>(params: Record<string, unknown>, name: string, choices: readonly T[], fallback: T): T {
+export function choiceParam<T extends string>(
+  params: Record<string, unknown>,
+  name: string,
+  choices: readonly T[],
+  fallback: T,
+): T {
   const v = params[name];
   if (v === undefined || v === null) return fallback;
   if (typeof v !== "string" || !choices.includes(v as T)) {
-    throw invalidInput(`${name} must be one of ${choices.join(", ")}`, [{ field: `/params/${name}`, reason: `one of ${choices.join(", ")}` }]);
+    throw invalidInput(`${name} must be one of ${choices.join(", ")}`, [
+      { field: `/params/${name}`, reason: `one of ${choices.join(", ")}` },
+    ]);
   }
   return v as T;
 }
 
 export function notTabular(signature: Signature): never {
-  throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `a ${signature.task} model answers forecast requests, not predict`, [
-    { field: "path", reason: "not a predict model" },
-  ]);
+  throw new SlipwayError(
+    "SLP_MODEL_TASK_MISMATCH",
+    `a ${signature.task} model answers forecast requests, not predict`,
+    [{ field: "path", reason: "not a predict model" }],
+  );
 }
 
 export function notForecast(signature: Signature): never {
-  throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `a ${signature.task} model answers predict requests, not forecast`, [
-    { field: "path", reason: "not a forecast model" },
-  ]);
+  throw new SlipwayError(
+    "SLP_MODEL_TASK_MISMATCH",
+    `a ${signature.task} model answers predict requests, not forecast`,
+    [{ field: "path", reason: "not a forecast model" }],
+  );
 }

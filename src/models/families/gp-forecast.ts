@@ -55,7 +55,12 @@ function defaultKernel(seasonal: boolean): Kernel {
   if (!seasonal) return sumOf(smooth, noise);
   const season = productOf(
     new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
-    new ExpSineSquaredKernel({ lengthScale: 1, lengthScaleBounds: [0.1, 10], periodicity: 1, periodicityBounds: "fixed" }),
+    new ExpSineSquaredKernel({
+      lengthScale: 1,
+      lengthScaleBounds: [0.1, 10],
+      periodicity: 1,
+      periodicityBounds: "fixed",
+    }),
     new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
   );
   return sumOf(season, smooth, noise);
@@ -73,7 +78,11 @@ class GpForecaster implements FittedModel {
 
   private forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
     const { scale, trendIntercept, trendSlope, timeIndex } = this.json;
-    const x = matrixFrom(steps.length, 1, steps.map((s) => s / scale));
+    const x = matrixFrom(
+      steps.length,
+      1,
+      steps.map((s) => s / scale),
+    );
     const p = this.gp.predict(x, { returnStd: true });
     const z = normalQuantile(0.5 + level / 2);
     const mean = p.mean.map((m, i) => m + trendIntercept + trendSlope * x.data[i]);

@@ -1,9 +1,9 @@
 import { type Frame, numericColumn, SlipwayError, takeRows } from "../../core/index.js";
 import {
   type EncodedMatrix,
+  encodedFeatureNames,
   encodeFrame,
   encodeRecords,
-  encodedFeatureNames,
   fitTabularEncoder,
   type TabularEncoderState,
 } from "../../features/index.js";
@@ -124,4 +124,3 @@ function labelledRows(n: number, keep: (i: number) => boolean): Int32Array {
   for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
   return Int32Array.from(out);
 }
-

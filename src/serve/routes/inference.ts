@@ -28,14 +28,19 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       const started = performance.now();
       const { record, model } = await resolve(request);
       if (record.task !== "forecast") {
-        throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `model ${record.model} is a ${record.task} model; use /predict`, [
-          { field: "path", reason: "not a forecast model" },
-        ]);
+        throw new SlipwayError(
+          "SLP_MODEL_TASK_MISMATCH",
+          `model ${record.model} is a ${record.task} model; use /predict`,
+          [{ field: "path", reason: "not a forecast model" }],
+        );
       }
       const level = request.body.level ?? 0.95;
       const rows = model.forecast(request.body.horizon, level);
       const answer = { model: record.model, version: record.version, level, request_id: request.id, forecast: rows };
-      deps.metrics.predictions.inc({ model: record.model, version: String(record.version), kind: "forecast" }, rows.length);
+      deps.metrics.predictions.inc(
+        { model: record.model, version: String(record.version), kind: "forecast" },
+        rows.length,
+      );
       deps.predictionLog.write({
         requestId: request.id,
         model: record.model,
@@ -58,7 +63,10 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       }
       const level = request.body.level ?? 0.95;
       const predictions = model.predict(request.body.instances, level, "/instances");
-      deps.metrics.predictions.inc({ model: record.model, version: String(record.version), kind: "predict" }, predictions.length);
+      deps.metrics.predictions.inc(
+        { model: record.model, version: String(record.version), kind: "predict" },
+        predictions.length,
+      );
       const latencyMs = performance.now() - started;
       for (let i = 0; i < predictions.length; i++) {
         deps.predictionLog.write({
@@ -75,8 +83,16 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     };
 
     app.post("/v1/models/:name/forecast", { schema: { ...forecastSchema, params: ModelParams } }, forecast);
-    app.post("/v1/models/:name/versions/:version/forecast", { schema: { ...forecastSchema, params: VersionParams } }, forecast);
+    app.post(
+      "/v1/models/:name/versions/:version/forecast",
+      { schema: { ...forecastSchema, params: VersionParams } },
+      forecast,
+    );
     app.post("/v1/models/:name/predict", { schema: { body: PredictBody, params: ModelParams } }, predict);
-    app.post("/v1/models/:name/versions/:version/predict", { schema: { body: PredictBody, params: VersionParams } }, predict);
+    app.post(
+      "/v1/models/:name/versions/:version/predict",
+      { schema: { body: PredictBody, params: VersionParams } },
+      predict,
+    );
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { SlipwayError } from "../../core/index.js";
 import type { ArtifactStore } from "./artifact-store.js";
 
@@ -16,7 +16,7 @@ export class LocalFolderStore implements ArtifactStore {
 
   private path(key: string): string {
     const full = resolve(this.root, key);
-    if (!key || full === this.root || !full.startsWith(this.root + sep)) {
+    if (!key || isAbsolute(key) || full === this.root || !full.startsWith(this.root + sep)) {
       throw new SlipwayError("SLP_INPUT_INVALID", `artifact key ${JSON.stringify(key)} escapes the store`, [
         { field: "key", reason: "must be a relative path inside the store" },
       ]);
@@ -47,7 +47,9 @@ export class LocalFolderStore implements ArtifactStore {
     try {
       return await readFile(this.path(key));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      // A folder (a prefix of keys) or a path through a file is not a key either, as in an object store.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") {
         throw new SlipwayError("SLP_MODEL_NOT_FOUND", `artifact ${key} does not exist in ${this.description}`);
       }
       throw error;
@@ -55,8 +57,10 @@ export class LocalFolderStore implements ArtifactStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    // Validate outside the try: a key escaping the store is an error, not a missing key.
+    const full = this.path(key);
     try {
-      return (await stat(this.path(key))).isFile();
+      return (await stat(full)).isFile();
     } catch {
       return false;
     }

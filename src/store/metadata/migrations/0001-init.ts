@@ -128,7 +128,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("at", "bigint", (c) => c.notNull())
     .execute();
   await db.schema.createIndex("prediction_log_by_request").on("prediction_log").column("request_id").execute();
-  await db.schema.createIndex("prediction_log_by_model").on("prediction_log").columns(["model", "version", "at"]).execute();
+  await db.schema
+    .createIndex("prediction_log_by_model")
+    .on("prediction_log")
+    .columns(["model", "version", "at"])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
