@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import type { ProjectConfig } from "../config/index.js";
-import { type Frame, SlipwayError, sliceFrame } from "../core/index.js";
+import { type Family, type Frame, SlipwayError, sliceFrame } from "../core/index.js";
 import { evaluateModel, fitFamily, readBundle, sortByTime, type TrainSpec, trainModel } from "../models/index.js";
 import type { PipelineContext } from "./context.js";
 import { type DatasetSpec, ingestFile, latestDatasetVersion } from "./ingest.js";
@@ -189,26 +189,24 @@ export class ProjectLoop {
     const candidate = metrics[metric] as number;
     const aliases = await this.ctx.registry.aliasesOf(this.config.model.name);
     const championVersion = aliases.production ?? null;
-    if (championVersion === null) {
-      return { passed: true, metric, candidate, champion: null, championVersion, reason: "first version: no champion" };
-    }
+    if (championVersion === null) return decideGate(metric, candidate, null, tolerance);
     const record = await this.ctx.registry.getVersion(this.config.model.name, championVersion);
-    const { state } = await readBundle(this.ctx.stores.artifacts, record.artifactKey);
-    const n = frame.rowCount;
-    const train = sliceFrame(frame, 0, n - holdout);
-    const test = sliceFrame(frame, n - holdout, n);
-    const champ = fitFamily(record.family as "gp", train, spec, { hyperparametersFrom: state });
-    const champion = evaluateModel(champ, test, spec)[metric] as number;
-    const passed = candidate <= champion * (1 + tolerance);
-    const reason = `${metric} ${fmt(candidate)} vs champion v${championVersion} ${fmt(champion)} (tolerance ${tolerance * 100}%)`;
-    return {
-      passed,
-      metric,
-      candidate,
-      champion,
-      championVersion,
-      reason: passed ? `gate passed: ${reason}` : `gate failed: ${reason}`,
-    };
+    let champion = Number.NaN;
+    try {
+      const { state } = await readBundle(this.ctx.stores.artifacts, record.artifactKey);
+      const n = frame.rowCount;
+      const train = sliceFrame(frame, 0, n - holdout);
+      const test = sliceFrame(frame, n - holdout, n);
+      const replay = fitFamily(record.family as Exclude<Family, "auto">, train, spec, { hyperparametersFrom: state });
+      champion = evaluateModel(replay, test, spec)[metric] as number;
+    } catch (error) {
+      // A champion that can no longer be replayed (its family or task changed) cannot hold a candidate back.
+      this.ctx.logger.warn(
+        { err: error, model: record.model, version: record.version },
+        "champion could not be replayed",
+      );
+    }
+    return decideGate(metric, candidate, { version: championVersion, score: champion }, tolerance);
   }
 
   private async alreadyTrained(datasetVersion: number): Promise<boolean> {
@@ -223,6 +221,26 @@ export class ProjectLoop {
       return l.dataset === this.config.dataset.name && l.datasetVersion === datasetVersion;
     });
   }
+}
+
+/**
+ * The gate rule (lower metric is better): the candidate passes when there is no champion, or when its score is at
+ * most the champion's × (1 + tolerance). A candidate whose score is not a number never passes; a champion whose
+ * score is not a number (it could not be replayed) never blocks.
+ */
+export function decideGate(
+  metric: string,
+  candidate: number,
+  champion: { version: number; score: number } | null,
+  tolerance: number,
+): GateDecision {
+  const base = { metric, candidate, champion: champion?.score ?? null, championVersion: champion?.version ?? null };
+  if (!Number.isFinite(candidate))
+    return { ...base, passed: false, reason: `gate failed: candidate ${metric} is ${candidate}` };
+  if (champion === null) return { ...base, passed: true, reason: "gate passed: first version, no champion" };
+  const passed = !Number.isFinite(champion.score) || candidate <= champion.score * (1 + tolerance);
+  const detail = `${metric} ${fmt(candidate)} vs champion v${champion.version} ${fmt(champion.score)} (tolerance ${tolerance * 100}%)`;
+  return { ...base, passed, reason: `gate ${passed ? "passed" : "failed"}: ${detail}` };
 }
 
 function fmt(v: number): string {

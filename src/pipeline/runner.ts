@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import { type Clock, type EventBus, isSlipwayError, newId } from "../core/index.js";
+import { type Clock, type EventBus, isSlipwayError, newId, SlipwayError } from "../core/index.js";
 import type { Database } from "../store/index.js";
 
 export interface JobContext {
@@ -148,7 +148,7 @@ export class JobRunner {
       const retryable = !(isSlipwayError(error) && error.status < 500) && job.attempts < job.max_attempts;
       if (retryable) {
         const backoffMs = Math.min(30_000, 500 * 2 ** (job.attempts - 1));
-        await this.db
+        const requeued = await this.db
           .updateTable("jobs")
           .set({
             state: "queued",
@@ -159,7 +159,9 @@ export class JobRunner {
             updated_at: this.clock.now(),
           })
           .where("id", "=", job.id)
-          .execute();
+          .where("lease_owner", "=", this.owner)
+          .executeTakeFirst();
+        if (requeued.numUpdatedRows === 0n) this.reportLeaseLost(job.id, job.kind);
       } else {
         await this.finish(job.id, job.kind, "failed", null, message);
       }
@@ -169,8 +171,12 @@ export class JobRunner {
     return true;
   }
 
+  /**
+   * Records the outcome only while this runner still holds the lease: a runner presumed dead whose job another took
+   * over must not overwrite the new owner's outcome nor announce the job a second time.
+   */
   private async finish(id: string, kind: string, state: "succeeded" | "failed", result: unknown, error: string | null) {
-    await this.db
+    const updated = await this.db
       .updateTable("jobs")
       .set({
         state,
@@ -181,8 +187,21 @@ export class JobRunner {
         updated_at: this.clock.now(),
       })
       .where("id", "=", id)
-      .execute();
+      .where("lease_owner", "=", this.owner)
+      .executeTakeFirst();
+    if (updated.numUpdatedRows === 0n) {
+      this.reportLeaseLost(id, kind);
+      return;
+    }
     this.bus.emit("job.finished", { jobId: id, kind, state });
+  }
+
+  private reportLeaseLost(id: string, kind: string): void {
+    this.options.onError?.(
+      kind,
+      id,
+      new SlipwayError("SLP_JOB_LEASE_LOST", `job ${id} was taken over by another runner; this outcome is dropped`),
+    );
   }
 
   async getJob(id: string): Promise<JobRecord | null> {

@@ -36,7 +36,12 @@ afterAll(async () => {
 });
 
 function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
-  return app.inject({ method: "POST", url, payload: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
+  return app.inject({
+    method: "POST",
+    url,
+    payload: JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
 /** A client error: 4xx, the one error body, and (when given) the detail fields it names. */
@@ -206,22 +211,43 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
   });
 
   it("unknown model → 404 SLP_MODEL_NOT_FOUND", async () => {
-    expectClientError(await postJson("/v1/models/nope/forecast", { horizon: 3 }), 404, "SLP_MODEL_NOT_FOUND", ["model"]);
-    expectClientError(await postJson("/v1/models/nope/predict", { instances: [instance(0)] }), 404, "SLP_MODEL_NOT_FOUND");
+    expectClientError(await postJson("/v1/models/nope/forecast", { horizon: 3 }), 404, "SLP_MODEL_NOT_FOUND", [
+      "model",
+    ]);
+    expectClientError(
+      await postJson("/v1/models/nope/predict", { instances: [instance(0)] }),
+      404,
+      "SLP_MODEL_NOT_FOUND",
+    );
   });
 
   it("unknown version → 404 SLP_MODEL_NOT_FOUND", async () => {
-    expectClientError(await postJson("/v1/models/demand/versions/99/forecast", { horizon: 3 }), 404, "SLP_MODEL_NOT_FOUND", [
-      "version",
-    ]);
-    expectClientError(await postJson("/v1/models/price/versions/99/predict", { instances: [instance(0)] }), 404, "SLP_MODEL_NOT_FOUND");
+    expectClientError(
+      await postJson("/v1/models/demand/versions/99/forecast", { horizon: 3 }),
+      404,
+      "SLP_MODEL_NOT_FOUND",
+      ["version"],
+    );
+    expectClientError(
+      await postJson("/v1/models/price/versions/99/predict", { instances: [instance(0)] }),
+      404,
+      "SLP_MODEL_NOT_FOUND",
+    );
   });
 
   it("a version that is not a positive integer → 400 naming the path parameter", async () => {
-    expectClientError(await postJson("/v1/models/demand/versions/0/forecast", { horizon: 3 }), 400, "SLP_INPUT_INVALID", ["/version"]);
-    expectClientError(await postJson("/v1/models/demand/versions/abc/forecast", { horizon: 3 }), 400, "SLP_INPUT_INVALID", [
-      "/version",
-    ]);
+    expectClientError(
+      await postJson("/v1/models/demand/versions/0/forecast", { horizon: 3 }),
+      400,
+      "SLP_INPUT_INVALID",
+      ["/version"],
+    );
+    expectClientError(
+      await postJson("/v1/models/demand/versions/abc/forecast", { horizon: 3 }),
+      400,
+      "SLP_INPUT_INVALID",
+      ["/version"],
+    );
   });
 
   it("a model name outside [A-Za-z0-9._-] → 400", async () => {
@@ -270,7 +296,12 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
   });
 
   it("an empty JSON body → 400 with field body", async () => {
-    const res = await app.inject({ method: "POST", url: forecastUrl, payload: "", headers: { "content-type": "application/json" } });
+    const res = await app.inject({
+      method: "POST",
+      url: forecastUrl,
+      payload: "",
+      headers: { "content-type": "application/json" },
+    });
     expectClientError(res, 400, "SLP_INPUT_INVALID", ["body"]);
   });
 
@@ -280,7 +311,12 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
     ["a __proto__ key", '{"horizon": 3, "__proto__": {"polluted": true}}'],
     ["a constructor.prototype key", '{"horizon": 3, "constructor": {"prototype": {"polluted": true}}}'],
   ])("a body that is %s → 400 with field body", async (_label, payload) => {
-    const res = await app.inject({ method: "POST", url: forecastUrl, payload, headers: { "content-type": "application/json" } });
+    const res = await app.inject({
+      method: "POST",
+      url: forecastUrl,
+      payload,
+      headers: { "content-type": "application/json" },
+    });
     expectClientError(res, 400, "SLP_INPUT_INVALID", ["body"]);
   });
 
@@ -302,7 +338,11 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
 
   it("predict with a missing feature → 400 naming /instances/0/f3", async () => {
     const { f3: _dropped, ...rest } = instance(0);
-    const body = expectClientError(await postJson("/v1/models/price/predict", { instances: [rest] }), 400, "SLP_INPUT_INVALID");
+    const body = expectClientError(
+      await postJson("/v1/models/price/predict", { instances: [rest] }),
+      400,
+      "SLP_INPUT_INVALID",
+    );
     expect(body.error.details).toContainEqual({ field: "/instances/0/f3", reason: "required" });
   });
 
@@ -322,15 +362,24 @@ describe("invalid input is a 4xx with field details, never a 5xx", () => {
   });
 
   it("forecast on a tabular model and predict on a forecast model → 409 SLP_MODEL_TASK_MISMATCH", async () => {
-    expectClientError(await postJson("/v1/models/price/forecast", { horizon: 3 }), 409, "SLP_MODEL_TASK_MISMATCH", ["path"]);
-    expectClientError(await postJson("/v1/models/demand/predict", { instances: [instance(0)] }), 409, "SLP_MODEL_TASK_MISMATCH", [
+    expectClientError(await postJson("/v1/models/price/forecast", { horizon: 3 }), 409, "SLP_MODEL_TASK_MISMATCH", [
       "path",
     ]);
+    expectClientError(
+      await postJson("/v1/models/demand/predict", { instances: [instance(0)] }),
+      409,
+      "SLP_MODEL_TASK_MISMATCH",
+      ["path"],
+    );
   });
 
   it("an unknown route or method → 404 SLP_ROUTE_NOT_FOUND", async () => {
     expectClientError(await app.inject({ method: "GET", url: "/v1/nothing" }), 404, "SLP_ROUTE_NOT_FOUND", ["path"]);
-    expectClientError(await app.inject({ method: "GET", url: "/v1/models/demand/forecast" }), 404, "SLP_ROUTE_NOT_FOUND");
+    expectClientError(
+      await app.inject({ method: "GET", url: "/v1/models/demand/forecast" }),
+      404,
+      "SLP_ROUTE_NOT_FOUND",
+    );
   });
 });
 
@@ -388,7 +437,15 @@ describe("health, readiness, metrics and model listing", () => {
   it("GET /v1/models lists every model with task, family, aliases and versions", async () => {
     const res = await app.inject({ method: "GET", url: "/v1/models" });
     expect(res.statusCode).toBe(200);
-    const { models } = res.json<{ models: { name: string; task: string; family: string; aliases: Record<string, number>; versions: { version: number }[] }[] }>();
+    const { models } = res.json<{
+      models: {
+        name: string;
+        task: string;
+        family: string;
+        aliases: Record<string, number>;
+        versions: { version: number }[];
+      }[];
+    }>();
     const demand = models.find((m) => m.name === "demand");
     const price = models.find((m) => m.name === "price");
     expect(demand).toMatchObject({ task: "forecast", family: "gp", aliases: { production: 1 } });
@@ -401,7 +458,10 @@ describe("health, readiness, metrics and model listing", () => {
   it("GET /v1/models/{name} answers one model; an unknown one is a 404", async () => {
     const res = await app.inject({ method: "GET", url: "/v1/models/demand" });
     expect(res.statusCode).toBe(200);
-    const body = res.json<{ name: string; versions: { version: number; aliases: string[]; metrics: Record<string, number> }[] }>();
+    const body = res.json<{
+      name: string;
+      versions: { version: number; aliases: string[]; metrics: Record<string, number> }[];
+    }>();
     expect(body.name).toBe("demand");
     expect(body.versions[0]).toMatchObject({ version: 1, aliases: ["production"] });
     expect(Number.isFinite(body.versions[0]?.metrics.rmse)).toBe(true);
@@ -420,9 +480,12 @@ describe("prediction log", () => {
     latency_ms: number;
   }
   const rowsOf = (requestId: string) =>
-    h.rt.stores.metadata.db.selectFrom("prediction_log").selectAll().where("request_id", "=", requestId).orderBy("id").execute() as Promise<
-      LogRow[]
-    >;
+    h.rt.stores.metadata.db
+      .selectFrom("prediction_log")
+      .selectAll()
+      .where("request_id", "=", requestId)
+      .orderBy("id")
+      .execute() as Promise<LogRow[]>;
 
   it("writes one row per predicted instance with inputs and outputs", async () => {
     const instances = [instance(3), instance(4)];
@@ -481,7 +544,11 @@ describe("over a real socket", () => {
     expect(bad.status).toBe(400);
     const err = (await bad.json()) as ErrorBody;
     expect(err.error.code).toBe("SLP_INPUT_INVALID");
-    expect(err.error.details.map((d) => d.field).sort()).toEqual(["/instances/0/f1", "/instances/0/f2", "/instances/0/f3"]);
+    expect(err.error.details.map((d) => d.field).sort()).toEqual([
+      "/instances/0/f1",
+      "/instances/0/f2",
+      "/instances/0/f3",
+    ]);
   });
 });
 
@@ -500,7 +567,9 @@ describe("hot reload", () => {
     expect(v2.version).toBe(2);
     // Registering alone moves nothing: production still answers with version 1.
     await h.cache.refresh();
-    expect((await postJson("/v1/models/reload/predict", { instances: [instance(1)] })).json<PredictAnswer>().version).toBe(1);
+    expect(
+      (await postJson("/v1/models/reload/predict", { instances: [instance(1)] })).json<PredictAnswer>().version,
+    ).toBe(1);
 
     await h.rt.registry.moveAlias("reload", "production", v2.version, actor);
     await h.cache.refresh();
@@ -512,7 +581,9 @@ describe("hot reload", () => {
     const pinned = await postJson("/v1/models/reload/versions/1/predict", { instances: [instance(1)] });
     expect(pinned.json<PredictAnswer>().version).toBe(1);
 
-    const listed = (await app.inject({ method: "GET", url: "/v1/models/reload" })).json<{ aliases: Record<string, number> }>();
+    const listed = (await app.inject({ method: "GET", url: "/v1/models/reload" })).json<{
+      aliases: Record<string, number>;
+    }>();
     expect(listed.aliases).toEqual({ production: 2 });
   });
 });

@@ -48,7 +48,11 @@ export interface ServeHarness {
   tabularPath: string;
   seriesPath: string;
   /** Builds another server over the same runtime (closed by `close()`). */
-  extraServer(options?: { requiredModels?: string[]; bodyLimitBytes?: number; refresh?: boolean }): Promise<FastifyInstance>;
+  extraServer(options?: {
+    requiredModels?: string[];
+    bodyLimitBytes?: number;
+    refresh?: boolean;
+  }): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
 

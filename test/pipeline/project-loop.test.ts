@@ -1,0 +1,121 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { defineProject, type ProjectInput } from "../../src/config/index.js";
+import { decideGate, JobRunner, ProjectLoop } from "../../src/pipeline/index.js";
+import { createTestContext, monthlyCsv, type TestContext } from "../helpers/pipeline-context.js";
+
+function project(overrides: Partial<ProjectInput["model"]> = {}) {
+  return defineProject({
+    name: "demo",
+    dataset: {
+      name: "contacts",
+      timeColumn: "month",
+      columns: [
+        { name: "month", type: "time", required: true },
+        { name: "contacts", type: "number" },
+      ],
+    },
+    model: { name: "demo", task: "forecast", target: "contacts", family: "gp", params: { restarts: 0 }, ...overrides },
+    evaluation: { holdout: 12 },
+    gate: { metric: "rmse", tolerance: 0.02 },
+  });
+}
+
+describe("decideGate", () => {
+  it("passes the first version, and a candidate within the tolerance", () => {
+    expect(decideGate("rmse", 10, null, 0).passed).toBe(true);
+    expect(decideGate("rmse", 10.19, { version: 1, score: 10 }, 0.02).passed).toBe(true);
+    expect(decideGate("rmse", 10, { version: 1, score: 10 }, 0).passed).toBe(true);
+  });
+  it("fails a worse candidate and one that scored NaN", () => {
+    const d = decideGate("rmse", 10.21, { version: 3, score: 10 }, 0.02);
+    expect(d).toMatchObject({ passed: false, championVersion: 3, champion: 10 });
+    expect(d.reason).toContain("gate failed");
+    expect(decideGate("rmse", Number.NaN, null, 0).passed).toBe(false);
+  });
+  it("does not let a champion that could not be replayed block", () => {
+    expect(decideGate("rmse", 5, { version: 1, score: Number.NaN }, 0).passed).toBe(true);
+  });
+});
+
+describe("ProjectLoop", () => {
+  let ctx: TestContext;
+  let raw: string;
+  beforeEach(async () => {
+    ctx = await createTestContext();
+    raw = join(ctx.dir, "project", "data", "raw");
+    await mkdir(raw, { recursive: true });
+    await writeFile(join(raw, "history.csv"), monthlyCsv([2015, 1], 60));
+  });
+  afterEach(async () => ctx.cleanup());
+
+  const loopFor = (config: ReturnType<typeof project>) => {
+    const runner = new JobRunner(ctx.stores.metadata.db, ctx.bus, ctx.clock);
+    return { runner, loop: new ProjectLoop(ctx, config, join(ctx.dir, "project"), runner) };
+  };
+
+  it("ingests, trains, gates and releases the first version to production", async () => {
+    const { runner, loop } = loopFor(project());
+    await loop.ingestAll();
+    await runner.drain();
+    const model = await ctx.registry.getModel("demo");
+    expect(model.aliases).toEqual({ production: 1 });
+    const v1 = model.versions[0];
+    expect(v1?.lineage).toMatchObject({ dataset: "contacts", datasetVersion: 1, seed: 42 });
+    expect(v1?.metrics.rmse).toBeGreaterThan(0);
+    const audit = await ctx.registry.auditLog("demo");
+    expect(audit.map((a) => a.action)).toEqual(["register", "release"]);
+    // Running the loop again on the same data trains nothing new.
+    await loop.ingestAll();
+    await runner.drain();
+    expect((await ctx.registry.getModel("demo")).versions).toHaveLength(1);
+  });
+
+  it("releases a new version when new data arrives and the candidate passes", async () => {
+    const { runner, loop } = loopFor(project());
+    await loop.ingestAll();
+    await runner.drain();
+    await writeFile(join(raw, "next.csv"), "month,contacts\n2020-01-01,1420\n");
+    await loop.ingestAll();
+    await runner.drain();
+    const model = await ctx.registry.getModel("demo");
+    expect(model.aliases.production).toBe(2);
+    expect(model.versions[1]?.lineage).toMatchObject({ datasetVersion: 2 });
+    const gate = ctx.events
+      .filter((e) => e.name === "gate.decided")
+      .map((e) => e.payload as { passed: boolean; champion: number | null });
+    expect(gate).toEqual([
+      expect.objectContaining({ passed: true, champion: null }),
+      expect.objectContaining({ passed: true, champion: 1 }),
+    ]);
+  });
+
+  it("keeps the champion when a worse candidate fails the gate", async () => {
+    const first = loopFor(project());
+    await first.loop.ingestAll();
+    await first.runner.drain();
+    // The project switches to a weaker model (a straight line without seasonality); new data arrives.
+    const weaker = loopFor(project({ family: "linear", params: { period: 1000 } }));
+    await writeFile(join(raw, "next.csv"), "month,contacts\n2020-01-01,1420\n");
+    await weaker.loop.ingestAll();
+    await weaker.runner.drain();
+    const model = await ctx.registry.getModel("demo");
+    expect(model.aliases).toEqual({ production: 1 });
+    expect(model.versions).toHaveLength(1);
+    const runs = await ctx.stores.metadata.db
+      .selectFrom("runs")
+      .select(["status", "family"])
+      .orderBy("started_at")
+      .execute();
+    expect(runs.map((r) => r.status)).toEqual(["succeeded", "gate_failed"]);
+  });
+
+  it("moves staging, not production, under the manual release policy", async () => {
+    const config = defineProject({ ...project(), release: { policy: "manual" } });
+    const { runner, loop } = loopFor(config);
+    await loop.ingestAll();
+    await runner.drain();
+    expect((await ctx.registry.getModel("demo")).aliases).toEqual({ staging: 1 });
+  });
+});
