@@ -60,7 +60,14 @@ describe("Registry", () => {
     });
 
   const auditCount = async () =>
-    Number((await store.db.selectFrom("audit_log").select((eb) => eb.fn.countAll().as("n")).executeTakeFirst())?.n);
+    Number(
+      (
+        await store.db
+          .selectFrom("audit_log")
+          .select((eb) => eb.fn.countAll().as("n"))
+          .executeTakeFirst()
+      )?.n,
+    );
 
   describe("registerVersion", () => {
     it("numbers versions 1, 2, 3 per model, independently of other models", async () => {
