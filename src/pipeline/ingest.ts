@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import type { DatasetSchema, Frame } from "../core/index.js";
+import { type DatasetSchema, type Frame, SlipwayError } from "../core/index.js";
 import {
   contentHash,
   deserializeFrame,
@@ -52,10 +52,6 @@ export async function ingestFile(ctx: PipelineContext, dataset: DatasetSpec, pat
   const base = { file: fileName, rows: 0, rejected: 0, replaced: 0, datasetVersion: null, quarantinePath: null };
   if (seen) return { ...base, status: "unchanged" };
 
-  const csv = readCsvText(bytes.toString("utf8"));
-  const validation = validateRecords(dataset.schema, csv.header, csv.records);
-  const rejected = [...csv.malformed, ...validation.rejected].sort((a, b) => a.line - b.line);
-  const total = csv.records.length + csv.malformed.length;
   const quarantineDir = join(ctx.stores.quarantineDir, dataset.name);
   const record = (r: IngestResult, message: string) =>
     db
@@ -73,26 +69,48 @@ export async function ingestFile(ctx: PipelineContext, dataset: DatasetSpec, pat
         created_at: ctx.clock.now(),
       })
       .execute();
-
-  if (shouldQuarantineWholeFile(total, rejected.length, dataset.quarantine)) {
-    const reason = `${rejected.length} of ${total} rows rejected (over ${dataset.quarantine.maxRejectedShare * 100}%); first: line ${rejected[0]?.line}: ${rejected[0]?.error}`;
+  /** Sets the whole file aside with its reason; the dataset does not change. */
+  const setAside = async (reason: string, rows: number, rejectedRows: number): Promise<IngestResult> => {
     const q = await quarantineWholeFile(quarantineDir, path, reason);
     const result: IngestResult = {
       ...base,
       status: "quarantined",
-      rows: total,
-      rejected: rejected.length,
+      rows,
+      rejected: rejectedRows,
       quarantinePath: q.path,
     };
     await record(result, reason);
-    ctx.bus.emit("dataset.file.quarantined", {
-      dataset: dataset.name,
-      file: fileName,
-      rejectedRows: rejected.length,
-      wholeFile: true,
-    });
-    ctx.logger.warn({ dataset: dataset.name, file: fileName }, reason);
+    ctx.bus.emit("dataset.file.quarantined", { dataset: dataset.name, file: fileName, rejectedRows, wholeFile: true });
+    ctx.logger.warn({ dataset: dataset.name, file: fileName, quarantinePath: q.path }, reason);
     return result;
+  };
+
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // A file in another encoding would be read as garbage; set it aside rather than guess.
+    return setAside("the file is not valid UTF-8 text", 0, 0);
+  }
+  const csv = readCsvText(text);
+  let validation: ReturnType<typeof validateRecords>;
+  try {
+    validation = validateRecords(dataset.schema, csv.header, csv.records);
+  } catch (error) {
+    // A header that does not fit the schema (a missing column) makes every row unreadable.
+    if (!(error instanceof SlipwayError)) throw error;
+    const detail = error.details.map((d) => `${d.field}: ${d.reason}`).join("; ");
+    return setAside(`${error.message}${detail ? ` (${detail})` : ""}`, csv.records.length, csv.records.length);
+  }
+  const rejected = [...csv.malformed, ...validation.rejected].sort((a, b) => a.line - b.line);
+  const total = csv.records.length + csv.malformed.length;
+  if (shouldQuarantineWholeFile(total, rejected.length, dataset.quarantine)) {
+    const first = rejected[0];
+    return setAside(
+      `${rejected.length} of ${total} rows rejected (over ${dataset.quarantine.maxRejectedShare * 100}%); first: line ${first?.line}: ${first?.error}`,
+      total,
+      rejected.length,
+    );
   }
   const quarantinePath = await writeRejected(quarantineDir, fileName, csv.header, rejected);
   if (rejected.length > 0) {

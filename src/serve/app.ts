@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { isValidRequestId, newId } from "../core/index.js";
 import type { PredictionLogWriter } from "../monitor/index.js";
@@ -32,7 +32,8 @@ declare module "fastify" {
 export function buildServer(deps: ServeDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request logs would double the hot path's work; metrics and the prediction log record every request.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? 8 * 1024 * 1024,
     connectionTimeout: 60_000,
     genReqId: (req) => {

@@ -19,6 +19,7 @@ export class ModelCache {
   private aliases = new Map<string, Map<string, number>>();
   private epoch = -1;
   private refreshing: Promise<void> | null = null;
+  private again: Promise<void> | null = null;
 
   constructor(
     private readonly registry: Registry,
@@ -30,13 +31,24 @@ export class ModelCache {
     } = {},
   ) {}
 
-  /** Reloads the alias map when the registry's alias epoch moved (or always with `force`). */
+  /**
+   * Reloads the alias map when the registry's alias epoch moved (or always with `force`). A call made while a
+   * refresh runs is answered by one more refresh after it, since the running one may have read the epoch before
+   * the move that prompted the call.
+   */
   refresh(force = false): Promise<void> {
-    if (!this.refreshing) {
-      this.refreshing = this.doRefresh(force).finally(() => {
-        this.refreshing = null;
-      });
+    if (this.refreshing) {
+      this.again ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.again = null;
+          return this.refresh(force);
+        });
+      return this.again;
     }
+    this.refreshing = this.doRefresh(force).finally(() => {
+      this.refreshing = null;
+    });
     return this.refreshing;
   }
 

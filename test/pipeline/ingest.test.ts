@@ -85,4 +85,18 @@ describe("ingestFile", () => {
     const result = await ingestFile(ctx, dataset, await write("one-bad.csv", `${rows.join("\n")}\n`));
     expect(result).toMatchObject({ status: "partial", rows: 19, rejected: 1, datasetVersion: 1 });
   });
+
+  it("sets aside a file whose header lacks a schema column, and one that is not UTF-8", async () => {
+    const wrong = await ingestFile(ctx, dataset, await write("wrong.csv", "date,contacts\n2020-01-01,5\n"));
+    expect(wrong).toMatchObject({ status: "quarantined", datasetVersion: null });
+    const reason = await readFile(join(ctx.stores.quarantineDir, "contacts", "wrong.csv.reason.txt"), "utf8");
+    expect(reason).toContain("month");
+    const latin1 = Buffer.from("month,contacts\n2020-01-01,5\n# caf\xe9\n", "latin1");
+    const path = join(ctx.dir, "latin1.csv");
+    await writeFile(path, latin1);
+    const enc = await ingestFile(ctx, dataset, path);
+    expect(enc).toMatchObject({ status: "quarantined", datasetVersion: null });
+    expect(await readFile(join(ctx.stores.quarantineDir, "contacts", "latin1.csv"))).toEqual(latin1);
+    expect(await latestDatasetVersion(ctx, "contacts")).toBeNull();
+  });
 });

@@ -1,20 +1,31 @@
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadProject } from "../../config/index.js";
+import { SlipwayError } from "../../core/index.js";
 import { resolveHome } from "../runtime.js";
 import { type RunningService, startService } from "../service.js";
+import { positiveInt } from "./train.js";
+
+function isPort(value: string): boolean {
+  return /^\d{1,5}$/.test(value) && Number(value) <= 65535;
+}
 
 function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError("--port must be an integer from 0 to 65535");
-  return n;
+  if (!isPort(value)) throw new InvalidArgumentError("--port must be an integer from 0 to 65535");
+  return Number(value);
 }
 
 /** --port, else $PORT, else the project's or the default 8080. */
 function choosePort(flag: number | undefined, fallback: number): number {
   if (flag !== undefined) return flag;
   const env = process.env.PORT;
-  return env !== undefined && env !== "" ? port(env) : fallback;
+  if (env === undefined || env === "") return fallback;
+  if (!isPort(env)) {
+    throw new SlipwayError("SLP_CONFIG_INVALID", `PORT=${JSON.stringify(env)} is not a port number`, [
+      { field: "PORT", reason: "must be an integer from 0 to 65535" },
+    ]);
+  }
+  return Number(env);
 }
 
 function stopOnSignals(service: RunningService): void {
@@ -32,7 +43,7 @@ export function registerServe(program: Command): void {
     .description("Serve the production versions of every model over HTTP (no training loop); follows alias moves.")
     .option("--port <n>", "port (default 8080; PORT overrides)", port)
     .option("--host <h>", "interface to listen on", "127.0.0.1")
-    .option("--max-horizon <n>", "largest forecast horizon a request may ask for", (v) => port(v), 1000)
+    .option("--max-horizon <n>", "largest forecast horizon a request may ask for", positiveInt("--max-horizon"), 1000)
     .action(async (opts) => {
       const service = await startService({
         home: resolveHome(),
