@@ -7,7 +7,8 @@ import {
   type TimeIndex,
   timeToIndex,
 } from "../features/index.js";
-import type { ForecastRow } from "./estimator.js";
+import type { FittedModel, ForecastRow, ModelState, Signature } from "./estimator.js";
+import { notTabular } from "./families/family-helpers.js";
 
 /** A univariate series ready for a forecaster: regular step indices, values, and the calendar behind them. */
 export interface Series {
@@ -74,4 +75,36 @@ function approxStepMs(index: TimeIndex): number {
 
 export function stepsOfTimes(timeIndex: TimeIndex, times: Float64Array): Float64Array {
   return times.map((t) => timeToIndex(timeIndex, t));
+}
+
+/**
+ * A forecaster over regular time steps: subclasses predict at step indices, and this maps horizons and calendar
+ * times onto steps. Forecasters answer forecast requests only.
+ */
+export abstract class StepForecaster implements FittedModel {
+  abstract readonly family: FittedModel["family"];
+
+  constructor(
+    readonly signature: Signature,
+    protected readonly timeIndex: TimeIndex,
+    protected readonly lastStep: number,
+  ) {}
+
+  /** Predictions with `level` intervals at (possibly fractional) step indices. */
+  protected abstract forecastSteps(steps: Float64Array, level: number): ForecastRow[];
+
+  forecast(horizon: number, level: number): ForecastRow[] {
+    return this.forecastSteps(futureSteps(this.lastStep, horizon), level);
+  }
+
+  forecastAt(times: Float64Array, level: number): ForecastRow[] {
+    return this.forecastSteps(stepsOfTimes(this.timeIndex, times), level);
+  }
+
+  predict(): never {
+    return notTabular(this.signature);
+  }
+
+  abstract describe(): Record<string, unknown>;
+  abstract state(): ModelState;
 }

@@ -1,14 +1,8 @@
 import { invalidInput, SlipwayError } from "../../core/errors.js";
+import { choleskyInPlace, solveLower, solveLowerTranspose } from "../linalg/cholesky.js";
+import { type Matrix, matrixFrom } from "../linalg/matrix.js";
 import { studentTQuantile } from "../stats/student-t.js";
-import {
-  centredCrossProducts,
-  checkDesign,
-  choleskyInPlace,
-  columnMeans,
-  type FeatureMatrix,
-  solveLower,
-  solveLowerTransposed,
-} from "./normal-equations.js";
+import { centredCrossProducts, checkDesign, columnMeans, type FeatureMatrix } from "./normal-equations.js";
 
 /** Fitting options for {@link RidgeRegression.fit}. */
 export interface RidgeOptions {
@@ -58,6 +52,8 @@ export class RidgeRegression {
   readonly alpha: number;
   private readonly featureMeans: Float64Array;
   private readonly factor: Float64Array;
+  /** The same factor as a p × p matrix view, for the triangular solves. */
+  private readonly factorMatrix: Matrix;
   private readonly scratch: Float64Array;
 
   private constructor(parts: {
@@ -73,6 +69,7 @@ export class RidgeRegression {
     this.intercept = parts.intercept;
     this.featureMeans = parts.featureMeans;
     this.factor = parts.factor;
+    this.factorMatrix = matrixFrom(this.coefficients.length, this.coefficients.length, parts.factor);
     this.trainingRows = parts.trainingRows;
     this.residualVariance = parts.residualVariance;
     this.alpha = parts.alpha;
@@ -100,8 +97,9 @@ export class RidgeRegression {
     const factor = factorPenalised(gram, p, alpha, relativeJitter);
 
     const w = Float64Array.from(xty);
-    solveLower(factor, p, w);
-    solveLowerTransposed(factor, p, w);
+    const L = matrixFrom(p, p, factor);
+    solveLower(L, w, w);
+    solveLowerTranspose(L, w, w);
     let intercept = yMean;
     for (let j = 0; j < p; j++) intercept -= means[j] * w[j];
 
@@ -163,7 +161,7 @@ export class RidgeRegression {
     for (let i = 0; i < X.rows; i++) {
       const base = i * p;
       for (let j = 0; j < p; j++) v[j] = X.data[base + j] - this.featureMeans[j];
-      solveLower(this.factor, p, v);
+      solveLower(this.factorMatrix, v, v);
       let leverage = invN;
       for (let j = 0; j < p; j++) leverage += v[j] * v[j];
       const half = tq * sigma * Math.sqrt(1 + leverage);
@@ -226,7 +224,7 @@ function factorPenalised(gram: Float64Array, p: number, alpha: number, relativeJ
       const penalty = alpha + jitter * gjj;
       a[j * p + j] = gjj + (gjj === 0 && penalty === 0 ? 1 : penalty);
     }
-    if (choleskyInPlace(a, p)) return a;
+    if (choleskyInPlace(matrixFrom(p, p, a))) return a;
     jitter = Math.max(jitter * 100, 1e-12);
   }
   throw new SlipwayError("SLP_TRAIN_FAILED", "the ridge normal equations are not positive definite");

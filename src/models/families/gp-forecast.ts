@@ -17,8 +17,8 @@ import { matrixFrom } from "../../ml/linalg/matrix.js";
 import { Rng } from "../../ml/random.js";
 import { normalQuantile } from "../../ml/stats/normal.js";
 import type { FitOptions, FittedModel, ForecastRow, ModelState, Signature, TrainSpec } from "../estimator.js";
-import { forecastRows, futureSteps, seriesFromFrame, stepsOfTimes } from "../series.js";
-import { choiceParam, notTabular, numberParam } from "./family-helpers.js";
+import { forecastRows, StepForecaster, seriesFromFrame } from "../series.js";
+import { choiceParam, numberParam } from "./family-helpers.js";
 import { forecastSignature } from "./linear-forecast.js";
 
 /**
@@ -66,17 +66,19 @@ function defaultKernel(seasonal: boolean): Kernel {
   return sumOf(season, smooth, noise);
 }
 
-class GpForecaster implements FittedModel {
+class GpForecaster extends StepForecaster {
   readonly family = "gp" as const;
 
   constructor(
-    readonly signature: Signature,
+    signature: Signature,
     private readonly json: GpForecastJson,
     private readonly gp: GaussianProcessRegressor,
     private readonly blobs: Record<string, Float64Array>,
-  ) {}
+  ) {
+    super(signature, json.timeIndex, json.lastStep);
+  }
 
-  private forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
+  protected forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
     const { scale, trendIntercept, trendSlope, timeIndex } = this.json;
     const x = matrixFrom(
       steps.length,
@@ -88,18 +90,6 @@ class GpForecaster implements FittedModel {
     const mean = p.mean.map((m, i) => m + trendIntercept + trendSlope * x.data[i]);
     const half = (p.std as Float64Array).map((s) => z * s);
     return forecastRows(timeIndex, steps, mean, half);
-  }
-
-  forecast(horizon: number, level: number): ForecastRow[] {
-    return this.forecastSteps(futureSteps(this.json.lastStep, horizon), level);
-  }
-
-  forecastAt(times: Float64Array, level: number): ForecastRow[] {
-    return this.forecastSteps(stepsOfTimes(this.json.timeIndex, times), level);
-  }
-
-  predict(): never {
-    return notTabular(this.signature);
   }
 
   describe(): Record<string, unknown> {

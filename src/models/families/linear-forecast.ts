@@ -2,8 +2,8 @@ import type { Frame } from "../../core/index.js";
 import { indexToTime, type TimeIndex } from "../../features/index.js";
 import { RidgeRegression, type RidgeState } from "../../ml/linear/ridge.js";
 import type { FittedModel, ForecastRow, ModelState, Signature, TrainSpec } from "../estimator.js";
-import { forecastRows, futureSteps, seriesFromFrame, stepsOfTimes } from "../series.js";
-import { notTabular, numberParam } from "./family-helpers.js";
+import { forecastRows, StepForecaster, seriesFromFrame } from "../series.js";
+import { numberParam } from "./family-helpers.js";
 
 /**
  * Linear trend plus Fourier seasonality, fitted by least squares, with the analytic OLS prediction interval
@@ -33,34 +33,23 @@ function design(steps: Float64Array, period: number | null, harmonics: number, s
   return { rows: steps.length, cols, data };
 }
 
-class LinearForecaster implements FittedModel {
+class LinearForecaster extends StepForecaster {
   readonly family = "linear" as const;
   private readonly ridge: RidgeRegression;
 
   constructor(
-    readonly signature: Signature,
+    signature: Signature,
     private readonly json: LinearForecastJson,
   ) {
+    super(signature, json.timeIndex, json.lastStep);
     this.ridge = RidgeRegression.fromJSON(json.ridge);
   }
 
-  forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
+  protected forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
     const { period, harmonics, scale, timeIndex } = this.json;
     const pi = this.ridge.predictInterval(design(steps, period, harmonics, scale), level);
     const half = pi.upper.map((u, i) => u - pi.mean[i]);
     return forecastRows(timeIndex, steps, pi.mean, half);
-  }
-
-  forecast(horizon: number, level: number): ForecastRow[] {
-    return this.forecastSteps(futureSteps(this.json.lastStep, horizon), level);
-  }
-
-  forecastAt(times: Float64Array, level: number): ForecastRow[] {
-    return this.forecastSteps(stepsOfTimes(this.json.timeIndex, times), level);
-  }
-
-  predict(): never {
-    return notTabular(this.signature);
   }
 
   describe(): Record<string, unknown> {
