@@ -61,8 +61,9 @@ export class LocalFolderStore implements ArtifactStore {
     const full = this.path(key);
     try {
       return (await stat(full)).isFile();
-    } catch {
-      return false;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
     }
   }
 
@@ -73,8 +74,9 @@ export class LocalFolderStore implements ArtifactStore {
       let entries: import("node:fs").Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
+      } catch (error) {
+        if (isMissing(error)) return;
+        throw error;
       }
       for (const entry of entries) {
         const full = join(dir, entry.name);
@@ -89,4 +91,10 @@ export class LocalFolderStore implements ArtifactStore {
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
   }
+}
+
+/** A path that does not exist (or runs through a file): the key is absent, not an error. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
