@@ -7,6 +7,7 @@ import {
   type TimeIndex,
   timeToIndex,
 } from "../features/index.js";
+import { detectSeasonPeriod } from "../ml/stats/autocorrelation.js";
 import type { FittedModel, ForecastRow, ModelState, Signature } from "./estimator.js";
 import { notTabular } from "./families/family-helpers.js";
 
@@ -20,7 +21,12 @@ export interface Series {
   period: number | null;
 }
 
-/** Extracts the (time, target) series of a frame, sorted, without rows whose target is missing. */
+/**
+ * Extracts the (time, target) series of a frame, sorted, without rows whose target is missing. `period`: a number
+ * fixes the seasonal period (in steps), `null` means none, and `undefined` detects it: the calendar's natural
+ * period (12 for monthly data, 7 for daily, …) when the data's autocorrelation confirms it, else the strongest
+ * autocorrelation peak, else none.
+ */
 export function seriesFromFrame(frame: Frame, timeColumn: string, target: string, period?: number | null): Series {
   const times = numericColumn(frame, timeColumn);
   const values = numericColumn(frame, target);
@@ -38,7 +44,8 @@ export function seriesFromFrame(frame: Frame, timeColumn: string, target: string
   const y = Float64Array.from(order, (i) => values[i]);
   const timeIndex = inferTimeIndex(t);
   const steps = t.map((ti) => timeToIndex(timeIndex, ti));
-  return { timeIndex, steps, y, period: period === undefined ? defaultSeasonPeriod(timeIndex) : period };
+  const detected = period === undefined ? detectSeasonPeriod(y, defaultSeasonPeriod(timeIndex)) : period;
+  return { timeIndex, steps, y, period: detected };
 }
 
 /** The step indices of the `horizon` steps after `lastStep`. */

@@ -2,6 +2,7 @@ import type { Frame } from "../../core/index.js";
 import type { TimeIndex } from "../../features/index.js";
 import {
   ConstantKernel,
+  DotProductKernel,
   ExpSineSquaredKernel,
   GaussianProcessRegressor,
   type GaussianProcessState,
@@ -22,20 +23,29 @@ import { choiceParam, numberParam } from "./family-helpers.js";
 import { forecastSignature } from "./linear-forecast.js";
 
 /**
- * Gaussian-process forecaster. Time becomes x = step / period (one season = 1), a least-squares linear trend is
- * removed (the deterministic mean of the original trend variant), and a GP models the residuals with
- *   C₁ · ExpSineSquared(ℓ, p = 1) · RBF(decay)  (seasonality that may evolve slowly)
+ * Gaussian-process forecaster. Time becomes x = step / scale − offset, where scale is the seasonal period (one
+ * season = 1) or a tenth of the series, and offset centres the training x. The trend is one of
+ *   `linear`  a least-squares line removed first (the deterministic mean of the original trend variant; default),
+ *   `kernel`  a C · DotProduct term inside the GP, so the slope's uncertainty widens the intervals,
+ *   `none`    neither (a stationary series).
+ * The GP models what remains with
+ *   C₁ · ExpSineSquared(ℓ, p = 1) · RBF(decay)  (seasonality that may evolve slowly; when there is a season)
  * + C₂ · RBF(ℓ ≥ 1 season)                      (smooth departures from the trend)
  * + White                                        (observation noise).
  * Bounds keep each term in its role: a seasonal amplitude that cannot vanish (on trending series the highest
  * marginal likelihood may otherwise switch seasonality off and extrapolate badly), a smooth term that cannot
  * oscillate faster than a season. Hyperparameters maximise the log marginal likelihood from seeded restarts.
  */
+type Trend = "linear" | "kernel" | "none";
+const TRENDS: readonly Trend[] = ["linear", "kernel", "none"];
+
 interface GpForecastJson {
   timeIndex: TimeIndex;
   period: number | null;
   scale: number;
-  trend: "linear" | "none";
+  /** Subtracted from step / scale, so a DotProduct trend pivots around the data's middle. */
+  xOffset: number;
+  trend: Trend;
   trendIntercept: number;
   trendSlope: number;
   lastStep: number;
@@ -46,13 +56,22 @@ interface GpForecastJson {
   };
 }
 
-function defaultKernel(seasonal: boolean): Kernel {
+function defaultKernel(seasonal: boolean, trend: Trend): Kernel {
+  const terms: Kernel[] = [];
+  if (trend === "kernel") {
+    terms.push(
+      productOf(
+        new ConstantKernel({ constantValue: 0.1, constantValueBounds: [1e-5, 1e2] }),
+        new DotProductKernel({ sigma0: 1, sigma0Bounds: [1e-3, 1e2] }),
+      ),
+    );
+  }
   const smooth = productOf(
     new ConstantKernel({ constantValue: 0.5, constantValueBounds: [1e-3, 1e2] }),
     new RBFKernel({ lengthScale: 3, lengthScaleBounds: [1, 1e3] }),
   );
   const noise = new WhiteKernel({ noiseLevel: 0.05, noiseLevelBounds: [1e-5, 1] });
-  if (!seasonal) return sumOf(smooth, noise);
+  if (!seasonal) return sumOf(smooth, ...terms, noise);
   const season = productOf(
     new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
     new ExpSineSquaredKernel({
@@ -63,7 +82,7 @@ function defaultKernel(seasonal: boolean): Kernel {
     }),
     new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
   );
-  return sumOf(season, smooth, noise);
+  return sumOf(season, smooth, ...terms, noise);
 }
 
 class GpForecaster extends StepForecaster {
@@ -79,11 +98,11 @@ class GpForecaster extends StepForecaster {
   }
 
   protected forecastSteps(steps: Float64Array, level: number): ForecastRow[] {
-    const { scale, trendIntercept, trendSlope, timeIndex } = this.json;
+    const { scale, xOffset, trendIntercept, trendSlope, timeIndex } = this.json;
     const x = matrixFrom(
       steps.length,
       1,
-      steps.map((s) => s / scale),
+      steps.map((s) => s / scale - xOffset),
     );
     const p = this.gp.predict(x, { returnStd: true });
     const z = normalQuantile(0.5 + level / 2);
@@ -121,20 +140,29 @@ function build(signature: Signature, json: GpForecastJson, blobs: Record<string,
 
 export const gpForecastFamily = {
   fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
+    // A replay keeps the champion's time scaling and trend form: its kernel is only meaningful on the same x.
+    const previous = options.hyperparametersFrom?.json as GpForecastJson | undefined;
     const periodParam = numberParam(spec.params, "period", { min: 2, optional: true });
-    const trend = choiceParam(spec.params, "trend", ["linear", "none"] as const, "linear");
+    const trend = previous?.trend ?? choiceParam(spec.params, "trend", TRENDS, "linear");
     const restarts = numberParam(spec.params, "restarts", { min: 0, max: 20, integer: true, default: 2 });
-    const series = seriesFromFrame(train, spec.timeColumn as string, spec.target, periodParam);
+    const series = seriesFromFrame(
+      train,
+      spec.timeColumn as string,
+      spec.target,
+      previous ? previous.period : periodParam,
+    );
     const n = series.y.length;
-    const scale = series.period ?? Math.max(1, n / 10);
-    const x = series.steps.map((s) => s / scale);
+    const scale = previous?.scale ?? series.period ?? Math.max(1, n / 10);
+    const xRaw = series.steps.map((s) => s / scale);
+    let xOffset = 0;
+    for (let i = 0; i < n; i++) xOffset += xRaw[i] / n;
+    const x = xRaw.map((v) => v - xOffset);
     let intercept = 0;
     let slope = 0;
     if (trend === "linear") [intercept, slope] = leastSquaresLine(x, series.y);
     const residual = series.y.map((v, i) => v - intercept - slope * x[i]);
 
-    const previous = options.hyperparametersFrom?.json as GpForecastJson | undefined;
-    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null);
+    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null, trend);
     const gp = new GaussianProcessRegressor({
       kernel,
       normalizeY: true,
@@ -149,6 +177,7 @@ export const gpForecastFamily = {
       timeIndex: series.timeIndex,
       period: series.period,
       scale,
+      xOffset,
       trend,
       trendIntercept: intercept,
       trendSlope: slope,

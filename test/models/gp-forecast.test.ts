@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { type Frame, frameOf } from "../../src/core/index.js";
+import { Rng } from "../../src/ml/random.js";
+import { familyFor, type TrainSpec, trainModel } from "../../src/models/index.js";
+
+/** y = level + slope·t + amplitude·sin(2πt/12) + N(0, σ²), monthly from 2010-01. */
+function series(n: number, opts: { slope?: number; amplitude?: number; sigma?: number; seed?: number } = {}): Frame {
+  const { slope = 4, amplitude = 60, sigma = 8, seed = 1 } = opts;
+  const rng = new Rng(seed);
+  const month = Float64Array.from({ length: n }, (_, t) => Date.UTC(2010, t, 1));
+  const y = Float64Array.from(
+    { length: n },
+    (_, t) => 500 + slope * t + amplitude * Math.sin((2 * Math.PI * t) / 12) + sigma * rng.normal(),
+  );
+  return frameOf({ month: { kind: "time", values: month }, y: { kind: "number", values: y } });
+}
+
+const spec = (params: Record<string, unknown>): TrainSpec => ({
+  task: "forecast",
+  target: "y",
+  timeColumn: "month",
+  features: [],
+  params: { restarts: 1, ...params },
+  seed: 7,
+});
+
+describe("gp forecaster", () => {
+  it.each(["linear", "kernel"] as const)("trend %s extrapolates a trending seasonal series", (trend) => {
+    const { metrics, model } = trainModel(series(96), spec({ trend }), "gp", { kind: "holdout", rows: 12 });
+    expect(metrics.r2).toBeGreaterThan(0.9);
+    expect(metrics.coverage95).toBeGreaterThanOrEqual(0.75);
+    expect(model.describe()).toMatchObject({ trend, period: 12 });
+  });
+
+  it("trend none fits a stationary seasonal series", () => {
+    const { metrics } = trainModel(series(96, { slope: 0 }), spec({ trend: "none" }), "gp", {
+      kind: "holdout",
+      rows: 12,
+    });
+    expect(metrics.r2).toBeGreaterThan(0.9);
+  });
+
+  it("detects the yearly season of monthly data, and finds none in a trend with noise", () => {
+    const seasonal = familyFor("gp", "forecast").fit(series(72), spec({}));
+    expect(seasonal.describe().period).toBe(12);
+    const plain = familyFor("gp", "forecast").fit(series(72, { amplitude: 0, sigma: 20 }), spec({}));
+    expect(plain.describe().period).toBeNull();
+  });
+
+  it("rejects an unknown trend option, naming the parameter", () => {
+    expect(() => familyFor("gp", "forecast").fit(series(48), spec({ trend: "cubic" }))).toThrowError(/trend/);
+  });
+
+  it("a replay keeps the champion's period and scale even when the new rows would suggest none", () => {
+    const champion = familyFor("gp", "forecast").fit(series(72), spec({}));
+    const flat = series(72, { amplitude: 0, sigma: 20, seed: 3 });
+    const replay = familyFor("gp", "forecast").fit(flat, spec({}), { hyperparametersFrom: champion.state() });
+    expect(replay.describe()).toMatchObject({ period: 12, kernel: champion.describe().kernel });
+    expect((replay.state().json as { scale: number }).scale).toBe((champion.state().json as { scale: number }).scale);
+  });
+
+  it("answers at the steps of the calendar for a quarterly series", () => {
+    const n = 40;
+    const rng = new Rng(9);
+    const quarter = Float64Array.from({ length: n }, (_, t) => Date.UTC(2000, 3 * t, 1));
+    const y = Float64Array.from({ length: n }, (_, t) => 100 + t + 10 * Math.cos((2 * Math.PI * t) / 4) + rng.normal());
+    const frame = frameOf({ month: { kind: "time", values: quarter }, y: { kind: "number", values: y } });
+    const model = familyFor("gp", "forecast").fit(frame, spec({}));
+    expect(model.describe().period).toBe(4);
+    expect(model.forecast(2, 0.95).map((r) => r.time)).toEqual(["2010-01-01", "2010-04-01"]);
+  });
+});
