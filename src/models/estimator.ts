@@ -48,15 +48,21 @@ export interface Signature {
   classes?: string[];
   /** The last observed time of a forecaster (ISO-8601), after which `forecast` starts. */
   lastTime?: string;
+  /** A model of several series: the column that named them, and their ids. */
+  idColumn?: string;
+  ids?: string[];
 }
 
 export interface FittedModel {
   readonly family: Family;
   readonly signature: Signature;
-  /** Forecast tasks: the `horizon` steps after the last observation. */
-  forecast(horizon: number, level: number): ForecastRow[];
+  /**
+   * Forecast tasks: the `horizon` steps after the last observation. `seriesId` names the series of a model trained
+   * on several (`--id COL`); it is required there and refused by a single-series model.
+   */
+  forecast(horizon: number, level: number, seriesId?: string): ForecastRow[];
   /** Forecast tasks: predictions at given times (epoch ms), for evaluation on held-out rows. */
-  forecastAt(times: Float64Array, level: number): ForecastRow[];
+  forecastAt(times: Float64Array, level: number, seriesId?: string): ForecastRow[];
   /**
    * Tabular tasks: one prediction per record. Records come from JSON bodies or CSV rows; invalid fields raise
    * `SLP_INPUT_INVALID` naming `<pointerPrefix>/<i>/<column>`.

@@ -15,6 +15,7 @@ export { evaluateModel, frameRecords, primaryMetric } from "./evaluate.js";
 export { candidateFamilies, familyFor } from "./families/index.js";
 export { inferTask } from "./infer-task.js";
 export { loadBundledModel } from "./load.js";
+export { MultiSeriesModel, type MultiSeriesResult, splitBySeries, trainMultiSeries } from "./multi-series.js";
 export {
   type CandidateScore,
   type EvaluationPlan,

@@ -1,4 +1,4 @@
-import { type Frame, numericColumn, SlipwayError } from "../core/index.js";
+import { type Frame, invalidInput, numericColumn, SlipwayError } from "../core/index.js";
 import {
   defaultSeasonPeriod,
   formatTime,
@@ -100,11 +100,13 @@ export abstract class StepForecaster implements FittedModel {
   /** Predictions with `level` intervals at (possibly fractional) step indices. */
   protected abstract forecastSteps(steps: Float64Array, level: number): ForecastRow[];
 
-  forecast(horizon: number, level: number): ForecastRow[] {
+  forecast(horizon: number, level: number, seriesId?: string): ForecastRow[] {
+    refuseSeriesId(seriesId);
     return this.forecastSteps(futureSteps(this.lastStep, horizon), level);
   }
 
-  forecastAt(times: Float64Array, level: number): ForecastRow[] {
+  forecastAt(times: Float64Array, level: number, seriesId?: string): ForecastRow[] {
+    refuseSeriesId(seriesId);
     return this.forecastSteps(stepsOfTimes(this.timeIndex, times), level);
   }
 
@@ -114,4 +116,12 @@ export abstract class StepForecaster implements FittedModel {
 
   abstract describe(): Record<string, unknown>;
   abstract state(): ModelState;
+}
+
+function refuseSeriesId(seriesId: string | undefined): void {
+  if (seriesId !== undefined) {
+    throw invalidInput("this model forecasts a single series; leave out id", [
+      { field: "/id", reason: "the model was not trained with --id" },
+    ]);
+  }
 }

@@ -19,7 +19,12 @@ export const Level = Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, def
 
 export function forecastBody(maxHorizon: number) {
   return Type.Object(
-    { horizon: Type.Integer({ minimum: 1, maximum: maxHorizon }), level: Type.Optional(Level) },
+    {
+      horizon: Type.Integer({ minimum: 1, maximum: maxHorizon }),
+      level: Type.Optional(Level),
+      /** The series to forecast, for a model trained on several (`--id COL`). */
+      id: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    },
     { additionalProperties: false },
   );
 }

@@ -98,6 +98,7 @@ export function registerPredict(program: Command): void {
     .argument("<model>", "NAME (its production version, else its latest), NAME@ALIAS or NAME:VERSION")
     .requiredOption("--horizon <n>", "number of steps", positiveInt("--horizon"))
     .option("--level <l>", "prediction interval level", level, 0.95)
+    .option("--id <series>", "the series to forecast, for a model trained with --id")
     .option("--json", "print the same JSON object as POST /v1/models/{name}/forecast")
     .action(async (ref: string, opts) => {
       const rt = await openRuntime(resolveHome());
@@ -110,10 +111,11 @@ export function registerPredict(program: Command): void {
             [{ field: "MODEL", reason: "not a forecast model" }],
           );
         }
-        const forecast = model.forecast(opts.horizon, opts.level);
+        const forecast = model.forecast(opts.horizon, opts.level, opts.id);
         const answer = {
           model: record.model,
           version: record.version,
+          ...(opts.id !== undefined ? { id: opts.id } : {}),
           level: opts.level,
           request_id: newId("cli"),
           forecast,

@@ -7,6 +7,7 @@ import { forecastBody, ModelParams, PredictBody, VersionParams } from "../schema
 interface ForecastBody {
   horizon: number;
   level?: number;
+  id?: string;
 }
 interface PredictBodyT {
   instances: Record<string, unknown>[];
@@ -35,8 +36,16 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
         );
       }
       const level = request.body.level ?? 0.95;
-      const rows = model.forecast(request.body.horizon, level);
-      const answer = { model: record.model, version: record.version, level, request_id: request.id, forecast: rows };
+      const { horizon, id } = request.body;
+      const rows = model.forecast(horizon, level, id);
+      const answer = {
+        model: record.model,
+        version: record.version,
+        ...(id !== undefined ? { id } : {}),
+        level,
+        request_id: request.id,
+        forecast: rows,
+      };
       deps.metrics.predictions.inc(
         { model: record.model, version: String(record.version), kind: "forecast" },
         rows.length,
