@@ -1,5 +1,11 @@
 import type { ColumnSchema, Family, Frame, Task } from "../core/index.js";
 
+/**
+ * The families models/ can fit and load: the user-selectable ones (the CLI's `--family` choices less `auto`) and
+ * internal candidates of `auto` that no flag names ("seasonal-naive"). Bundles record one of these.
+ */
+export type ModelFamilyName = Exclude<Family, "auto"> | "seasonal-naive";
+
 /** What a family needs to know to fit: the task, the columns, and its own hyperparameters. */
 export interface TrainSpec {
   task: Task;
@@ -54,7 +60,8 @@ export interface Signature {
 }
 
 export interface FittedModel {
-  readonly family: Family;
+  /** The family that fitted it; "auto" for a model of several series whose members differ. */
+  readonly family: ModelFamilyName | "auto";
   readonly signature: Signature;
   /**
    * Forecast tasks: the `horizon` steps after the last observation. `seriesId` names the series of a model trained
@@ -80,7 +87,7 @@ export interface FitOptions {
 
 /** A model family: fits on a frame and restores from a stored state; loading never executes stored code. */
 export interface ModelFamily {
-  readonly name: Exclude<Family, "auto">;
+  readonly name: ModelFamilyName;
   readonly tasks: readonly Task[];
   fit(train: Frame, spec: TrainSpec, options?: FitOptions): FittedModel;
   load(state: ModelState, signature: Signature): FittedModel;

@@ -1,3 +1,13 @@
+export {
+  type BacktestFamily,
+  type BacktestFold,
+  type BacktestOptions,
+  type BacktestResult,
+  backtestOrigins,
+  defaultBacktestHorizon,
+  type ForecastScores,
+  rollingOriginBacktest,
+} from "./backtest.js";
 export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, saveBundle } from "./bundle.js";
 export type {
   ClassPrediction,
@@ -5,6 +15,7 @@ export type {
   FittedModel,
   ForecastRow,
   ModelFamily,
+  ModelFamilyName,
   ModelState,
   Prediction,
   RegressionPrediction,

@@ -1,6 +1,7 @@
 import { type Family, type Frame, numericColumn, SlipwayError, sliceFrame, takeRows } from "../core/index.js";
 import { Rng } from "../ml/random.js";
-import type { FitOptions, FittedModel, TrainSpec } from "./estimator.js";
+import { type BacktestResult, backtestOrigins, defaultBacktestHorizon, rollingOriginBacktest } from "./backtest.js";
+import type { FitOptions, FittedModel, ModelFamilyName, TrainSpec } from "./estimator.js";
 import { evaluateModel, primaryMetric } from "./evaluate.js";
 import { candidateFamilies, familyFor } from "./families/index.js";
 
@@ -11,19 +12,26 @@ export type EvaluationPlan =
   | { kind: "split"; share: number };
 
 export interface CandidateScore {
-  family: Exclude<Family, "auto">;
+  family: ModelFamilyName;
+  /** Scores on the evaluation rows; empty for a candidate that a backtest ruled out before that. */
   metrics: Record<string, number>;
+  /** The candidate's rolling-origin backtest on the training rows, when `auto` chose a forecaster by one. */
+  backtest?: BacktestResult;
   error?: string;
 }
 
 export interface TrainResult {
   /** The model to register: fitted on every row (or on the training file when a test file scored it). */
   model: FittedModel;
-  family: Exclude<Family, "auto">;
+  family: ModelFamilyName;
   metrics: Record<string, number>;
   /** Every family tried (one unless `auto`), with its score, for the run's record. */
   candidates: CandidateScore[];
   evaluatedRows: number;
+  /** How `auto` chose: by a backtest on the training rows (forecasts) or by the evaluation rows' primary metric. */
+  selection?: "backtest" | "evaluation";
+  /** The backtest of every candidate that completed one (forecast `auto`), in candidate order. */
+  backtest?: BacktestResult[];
 }
 
 /** Rows sorted by the time column (forecast data arrives in any order). */
@@ -53,15 +61,18 @@ export function splitForEvaluation(frame: Frame, spec: TrainSpec, plan: Evaluati
 /**
  * Fits each candidate family on the training rows, scores it on the evaluation rows, keeps the best by the task's
  * primary metric, and refits it on every row with the scored hyperparameters (a forecast then starts after the
- * last observation).
+ * last observation). A forecast under `auto` chooses differently, see {@link chooseByBacktest}.
  */
 export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: EvaluationPlan): TrainResult {
   const data = spec.task === "forecast" ? sortByTime(frame, spec.timeColumn as string) : frame;
   const { train, test } = splitForEvaluation(data, spec, plan);
+  const names = candidateFamilies(family, spec.task);
+  if (family === "auto" && spec.task === "forecast" && names.length > 1 && canBacktest(train, spec)) {
+    return chooseByBacktest(data, train, test, spec, names, plan);
+  }
   const metric = primaryMetric(spec.task);
   const candidates: CandidateScore[] = [];
-  let best: { family: Exclude<Family, "auto">; model: FittedModel; metrics: Record<string, number> } | null = null;
-  const names = candidateFamilies(family, spec.task);
+  let best: { family: ModelFamilyName; model: FittedModel; metrics: Record<string, number> } | null = null;
   for (const name of names) {
     const impl = familyFor(name, spec.task);
     try {
@@ -76,28 +87,103 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
       candidates.push({ family: name, metrics: {}, error: (error as Error).message });
     }
   }
-  if (!best) {
-    throw new SlipwayError(
-      "SLP_TRAIN_FAILED",
-      `no family could fit: ${candidates.map((c) => `${c.family}: ${c.error}`).join("; ")}`,
-    );
+  if (!best) throw noFamily(candidates);
+  const model = refit(best.family, best.model, data, spec, plan);
+  return {
+    model,
+    family: best.family,
+    metrics: best.metrics,
+    candidates,
+    evaluatedRows: test.rowCount,
+    ...(names.length > 1 ? { selection: "evaluation" as const } : {}),
+  };
+}
+
+/**
+ * `auto` for a forecast: every candidate is backtested from rolling origins on the training rows alone (the rows
+ * before the evaluation window), the one with the lowest pooled MAE is chosen (the earlier candidate on a tie),
+ * fitted on the training rows and scored on the evaluation rows like any single family, then refitted on every
+ * row. Choosing on the training rows keeps the evaluation window an honest score of the choice, and several
+ * origins make the choice less hostage to one window. If the chosen family cannot fit the training rows after all,
+ * the next best by backtest is taken.
+ */
+function chooseByBacktest(
+  data: Frame,
+  train: Frame,
+  test: Frame,
+  spec: TrainSpec,
+  names: ModelFamilyName[],
+  plan: EvaluationPlan,
+): TrainResult {
+  const candidates: CandidateScore[] = names.map((name) => {
+    try {
+      return { family: name, metrics: {}, backtest: rollingOriginBacktest(train, spec, name) };
+    } catch (error) {
+      return { family: name, metrics: {}, error: (error as Error).message };
+    }
+  });
+  const ranked = candidates
+    .filter((c) => c.backtest && Number.isFinite(c.backtest.metrics.mae))
+    .sort((a, b) => (a.backtest?.metrics.mae as number) - (b.backtest?.metrics.mae as number));
+  for (const candidate of ranked) {
+    let model: FittedModel;
+    let metrics: Record<string, number>;
+    try {
+      model = familyFor(candidate.family, spec.task).fit(train, spec);
+      metrics = evaluateModel(model, test, spec);
+    } catch (error) {
+      candidate.error = (error as Error).message;
+      continue;
+    }
+    candidate.metrics = metrics;
+    return {
+      model: refit(candidate.family, model, data, spec, plan),
+      family: candidate.family,
+      metrics,
+      candidates,
+      evaluatedRows: test.rowCount,
+      selection: "backtest",
+      backtest: candidates.flatMap((c) => (c.backtest ? [c.backtest] : [])),
+    };
   }
-  // The refit conditions on every row but keeps the hyperparameters that were scored: the registered version is
-  // the model that was evaluated, and a later gate can replay them without having seen its own window.
-  const model =
-    plan.kind === "test"
-      ? best.model
-      : familyFor(best.family, spec.task).fit(data, spec, { hyperparametersFrom: best.model.state() });
-  return { model, family: best.family, metrics: best.metrics, candidates, evaluatedRows: test.rowCount };
+  throw noFamily(candidates);
+}
+
+/** Whether the training rows allow at least one backtest fold with the default horizon. */
+function canBacktest(train: Frame, spec: TrainSpec): boolean {
+  let horizon: number;
+  try {
+    horizon = defaultBacktestHorizon(train, spec);
+  } catch {
+    return false; // too few observations for any forecaster: the ordinary path reports the failure
+  }
+  return backtestOrigins(train.rowCount, 3, horizon, Math.max(4, horizon)).length > 0;
+}
+
+/**
+ * The refit conditions on every row but keeps the hyperparameters that were scored: the registered version is the
+ * model that was evaluated, and a later gate can replay them without having seen its own window.
+ */
+function refit(
+  family: ModelFamilyName,
+  scored: FittedModel,
+  data: Frame,
+  spec: TrainSpec,
+  plan: EvaluationPlan,
+): FittedModel {
+  if (plan.kind === "test") return scored;
+  return familyFor(family, spec.task).fit(data, spec, { hyperparametersFrom: scored.state() });
+}
+
+function noFamily(candidates: CandidateScore[]): SlipwayError {
+  return new SlipwayError(
+    "SLP_TRAIN_FAILED",
+    `no family could fit: ${candidates.map((c) => `${c.family}: ${c.error}`).join("; ")}`,
+  );
 }
 
 /** Refits a model of `family` on `train`, optionally with another model's hyperparameters held fixed. */
-export function fitFamily(
-  family: Exclude<Family, "auto">,
-  train: Frame,
-  spec: TrainSpec,
-  options?: FitOptions,
-): FittedModel {
+export function fitFamily(family: ModelFamilyName, train: Frame, spec: TrainSpec, options?: FitOptions): FittedModel {
   const data = spec.task === "forecast" ? sortByTime(train, spec.timeColumn as string) : train;
   return familyFor(family, spec.task).fit(data, spec, options);
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Family, SlipwayError, type Task } from "../core/index.js";
 import { contentHash, inferSchema, readCsvFile, validateRecords, writeRejected } from "../data/index.js";
-import { type EvaluationPlan, inferTask, trainModel } from "../models/index.js";
+import { type CandidateScore, type EvaluationPlan, inferTask, trainModel } from "../models/index.js";
 import type { PipelineContext } from "./context.js";
 import { CODE_VERSION, finishRun, registerModel, startRun } from "./register-model.js";
 
@@ -27,6 +27,8 @@ export interface TrainFileResult {
   trainSeconds: number;
   runId: string;
   rejectedRows: number;
+  /** Every family tried, with its evaluation scores and, when `auto` chose by one, its backtest (for display). */
+  candidates: CandidateScore[];
 }
 
 /** `slipway train`: read a CSV the project has never seen, train, evaluate, register a version (no alias moves). */
@@ -77,7 +79,13 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
       seed,
       params,
       codeVersion: CODE_VERSION,
-      evaluation: { plan: plan.kind, rows: result.evaluatedRows, ...(req.test ? { test: req.test } : {}) },
+      evaluation: {
+        plan: plan.kind,
+        rows: result.evaluatedRows,
+        ...(req.test ? { test: req.test } : {}),
+        ...(result.selection ? { selection: result.selection } : {}),
+      },
+      // Under a backtest choice each candidate carries its per-fold and pooled backtest scores.
       candidates: result.candidates,
     };
     const version = await registerModel(ctx, {
@@ -97,6 +105,7 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
       trainSeconds: (performance.now() - started) / 1000,
       runId: run.runId,
       rejectedRows: rejected.length,
+      candidates: result.candidates,
     };
   } catch (error) {
     await finishRun(ctx, run.runId, "failed", { error: (error as Error).message });

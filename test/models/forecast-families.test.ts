@@ -75,11 +75,15 @@ describe("forecast families", () => {
     expect(b!.mean).toBeCloseTo(a!.mean, 9);
   });
 
-  it("auto picks the family with the lower holdout RMSE and reports every candidate", () => {
+  it("auto chooses a forecaster by backtest among gp, ets and seasonal naive, and reports every candidate", () => {
     const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
-    expect(result.candidates.map((c) => c.family).sort()).toEqual(["gp", "linear"]);
-    const best = Math.min(...result.candidates.map((c) => c.metrics.rmse as number));
-    expect(result.metrics.rmse).toBe(best);
+    expect(result.selection).toBe("backtest");
+    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "ets", "seasonal-naive"]);
+    const best = Math.min(...result.candidates.map((c) => c.backtest?.metrics.mae as number));
+    const chosen = result.candidates.find((c) => c.family === result.family);
+    expect(chosen?.backtest?.metrics.mae).toBe(best);
+    // Only the choice is scored on the evaluation window, exactly as a single family would be.
+    expect(chosen?.metrics).toEqual(result.metrics);
   });
 
   it("replays a champion's hyperparameters on new rows without optimising them", () => {
@@ -104,7 +108,7 @@ describe("forecast families", () => {
       return null;
     };
     for (const [family, task] of [
-      ["ets", "forecast"],
+      ["ets", "regression"],
       ["gbdt", "regression"],
       ["gp", "binary"],
     ] as const) {

@@ -1,8 +1,9 @@
 import { basename, extname } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { FAMILIES, type Family, TASKS, type Task } from "../../core/index.js";
+import type { CandidateScore } from "../../models/index.js";
 import { trainFromFile } from "../../pipeline/index.js";
-import { printJson } from "../output.js";
+import { printJson, printTable } from "../output.js";
 import { StageProgress } from "../progress.js";
 import { openRuntime, resolveHome } from "../runtime.js";
 
@@ -60,6 +61,7 @@ export function registerTrain(program: Command): void {
           );
           for (const [k, v] of Object.entries(metrics))
             process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
+          printBacktest(result.candidates, family);
           process.stdout.write(`promote it with: slipway promote ${name} ${version}\n`);
         }
       } finally {
@@ -67,4 +69,24 @@ export function registerTrain(program: Command): void {
         await rt.close();
       }
     });
+}
+
+/** The backtest `auto` chose a forecaster by: one row per candidate, pooled over the folds, the choice starred. */
+function printBacktest(candidates: CandidateScore[], chosen: string): void {
+  const tested = candidates.filter((c) => c.backtest || c.error);
+  const first = tested.find((c) => c.backtest)?.backtest;
+  if (!first) return;
+  process.stdout.write(
+    `backtest on the training rows (${first.folds.length} folds of ${first.horizon} steps; chosen by pooled MAE):\n`,
+  );
+  const number = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "-" : v.toPrecision(6));
+  printTable(
+    ["  family", "MAE", "RMSE", "coverage95", "width95"],
+    tested.map((c) => {
+      const name = `${c.family === chosen ? "* " : "  "}${c.family}`;
+      if (!c.backtest) return [name, `failed: ${c.error ?? "unknown"}`, "", "", ""];
+      const m = c.backtest.metrics;
+      return [name, number(m.mae), number(m.rmse), number(m.coverage95), number(m.width95)];
+    }),
+  );
 }

@@ -1,38 +1,48 @@
 import { type Family, SlipwayError, type Task } from "../../core/index.js";
-import type { ModelFamily } from "../estimator.js";
+import type { ModelFamily, ModelFamilyName } from "../estimator.js";
+import { etsForecastFamily } from "./ets-forecast.js";
 import { gpForecastFamily } from "./gp-forecast.js";
 import { linearForecastFamily } from "./linear-forecast.js";
 import { linearTabularFamily } from "./linear-tabular.js";
+import { seasonalNaiveFamily } from "./seasonal-naive.js";
 
 type Implementation = Pick<ModelFamily, "fit" | "load">;
 
 /** Which implementation answers each (family, task); a missing entry is a combination this build lacks. */
-const IMPLEMENTATIONS: Record<Exclude<Family, "auto">, Partial<Record<Task, Implementation>>> = {
+const IMPLEMENTATIONS: Record<ModelFamilyName, Partial<Record<Task, Implementation>>> = {
   gp: { forecast: gpForecastFamily },
+  ets: { forecast: etsForecastFamily },
   linear: {
     forecast: linearForecastFamily,
     regression: linearTabularFamily,
     binary: linearTabularFamily,
     multiclass: linearTabularFamily,
   },
-  ets: {},
   gbdt: {},
   lstm: {},
+  "seasonal-naive": { forecast: seasonalNaiveFamily },
 };
 
-/** The families `auto` tries for a task, best first when scores tie. */
-const AUTO_CANDIDATES: Record<Task, Exclude<Family, "auto">[]> = {
-  forecast: ["gp", "linear"],
+/** Families no flag names: candidates of `auto` (and loadable from bundles), left out of "available" lists. */
+const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive"]);
+
+/**
+ * The families `auto` tries for a task, best first when scores tie. Forecasts compare the GP with the classical
+ * forecasters users would otherwise reach for (ETS, and the seasonal naive benchmark) by a rolling-origin backtest;
+ * `linear` stays selectable by name.
+ */
+const AUTO_CANDIDATES: Record<Task, ModelFamilyName[]> = {
+  forecast: ["gp", "ets", "seasonal-naive"],
   regression: ["linear"],
   binary: ["linear"],
   multiclass: ["linear"],
 };
 
-export function familyFor(family: Exclude<Family, "auto">, task: Task): ModelFamily {
+export function familyFor(family: ModelFamilyName, task: Task): ModelFamily {
   const impl = IMPLEMENTATIONS[family]?.[task];
   if (!impl) {
     const available = Object.entries(IMPLEMENTATIONS)
-      .filter(([, tasks]) => tasks[task])
+      .filter(([name, tasks]) => tasks[task] && !INTERNAL.has(name as ModelFamilyName))
       .map(([name]) => name);
     throw new SlipwayError(
       "SLP_FAMILY_UNAVAILABLE",
@@ -43,6 +53,6 @@ export function familyFor(family: Exclude<Family, "auto">, task: Task): ModelFam
   return { name: family, tasks: [task], ...impl };
 }
 
-export function candidateFamilies(family: Family, task: Task): Exclude<Family, "auto">[] {
+export function candidateFamilies(family: Family, task: Task): ModelFamilyName[] {
   return family === "auto" ? AUTO_CANDIDATES[task] : [family];
 }

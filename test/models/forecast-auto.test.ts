@@ -1,0 +1,157 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Frame, frameOf } from "../../src/core/index.js";
+import { Rng } from "../../src/ml/random.js";
+import {
+  candidateFamilies,
+  familyFor,
+  loadBundledModel,
+  type ModelFamilyName,
+  saveBundle,
+  type TrainSpec,
+  trainModel,
+} from "../../src/models/index.js";
+import { LocalFolderStore } from "../../src/store/index.js";
+
+/** y = 500 + 4t + 60·sin(2πt/12) + N(0, σ²), monthly from 2010-01 (as in forecast-families.test.ts). */
+function series(n: number, sigma: number, seed: number): Frame {
+  const rng = new Rng(seed);
+  const month = new Float64Array(n);
+  const y = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    month[t] = Date.UTC(2010, t, 1);
+    y[t] = 500 + 4 * t + 60 * Math.sin((2 * Math.PI * t) / 12) + sigma * rng.normal();
+  }
+  return frameOf({ month: { kind: "time", values: month }, y: { kind: "number", values: y } });
+}
+
+const spec: TrainSpec = {
+  task: "forecast",
+  target: "y",
+  timeColumn: "month",
+  features: [],
+  params: { restarts: 1 },
+  seed: 1,
+};
+
+describe("auto for forecasts", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "slipway-auto-"));
+  });
+  afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+  it("tries gp, ets and seasonal naive; linear stays selectable by name only", () => {
+    expect(candidateFamilies("auto", "forecast")).toEqual(["gp", "ets", "seasonal-naive"]);
+    expect(candidateFamilies("linear", "forecast")).toEqual(["linear"]);
+    expect(candidateFamilies("auto", "regression")).toEqual(["linear"]);
+  });
+
+  it("chooses by the pooled backtest MAE on the training rows and reports the whole table", () => {
+    const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
+    expect(result.selection).toBe("backtest");
+    const table = result.backtest ?? [];
+    expect(table.map((b) => b.family)).toEqual(["gp", "ets", "seasonal-naive"]);
+    for (const b of table) {
+      // The training part is 84 rows: three folds of one season, origins 48, 60, 72.
+      expect(b.horizon).toBe(12);
+      expect(b.folds.map((f) => f.origin)).toEqual([48, 60, 72]);
+      expect(b.metrics.n).toBe(36);
+    }
+    const best = table.reduce((a, b) => (b.metrics.mae < a.metrics.mae ? b : a));
+    expect(result.family).toBe(best.family);
+    // A smooth trend with season and modest noise: either model beats repeating last year's values.
+    const naive = table.find((b) => b.family === "seasonal-naive");
+    expect(best.metrics.mae).toBeLessThan(naive?.metrics.mae as number);
+    expect(result.metrics.n).toBe(12);
+    // The registered model is refitted on every row: it forecasts from the last observation.
+    expect(result.model.forecast(1, 0.9)[0]?.time).toBe("2018-01-01");
+  });
+
+  it("falls back to scoring on the evaluation rows when the training part is too short to backtest", () => {
+    // 16 training rows and a 12-month season: one fold would leave 4 rows, less than the season it must span.
+    const s = { ...spec, params: { ...spec.params, period: 12 } };
+    const result = trainModel(series(20, 10, 6), s, "auto", { kind: "holdout", rows: 4 });
+    expect(result.selection).toBe("evaluation");
+    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "ets", "seasonal-naive"]);
+    expect(result.backtest).toBeUndefined();
+  });
+
+  it.each([
+    ["gp", {}],
+    ["ets", {}],
+    ["ets", { trend: "damped", seasonal: "multiplicative" }],
+    ["seasonal-naive", {}],
+  ] as [ModelFamilyName, Record<string, unknown>][])(
+    "a %s bundle %j round-trips identically, and so does its state as JSON",
+    async (family, params) => {
+      const s = { ...spec, params: { ...spec.params, ...params } };
+      const model = familyFor(family, "forecast").fit(series(60, 8, 7), s);
+      expect(model.family).toBe(family);
+      const rows = model.forecast(15, 0.9);
+      const at = model.forecastAt(Float64Array.of(Date.UTC(2014, 6, 1), Date.UTC(2015, 2, 1)), 0.8);
+      const store = new LocalFolderStore(dir);
+      const prefix = `${family}-${Object.keys(params).length}/1`;
+      await saveBundle(store, prefix, model, { metrics: {}, lineage: {} });
+      const loaded = await loadBundledModel(store, prefix);
+      expect(loaded.family).toBe(family);
+      expect(loaded.forecast(15, 0.9)).toEqual(rows);
+      expect(loaded.forecastAt(Float64Array.of(Date.UTC(2014, 6, 1), Date.UTC(2015, 2, 1)), 0.8)).toEqual(at);
+      expect(JSON.parse(JSON.stringify(loaded.describe()))).toEqual(JSON.parse(JSON.stringify(model.describe())));
+      const state = model.state();
+      const viaJson = familyFor(family, "forecast").load(
+        { json: JSON.parse(JSON.stringify(state.json)), blobs: state.blobs },
+        model.signature,
+      );
+      expect(viaJson.forecast(15, 0.9)).toEqual(rows);
+    },
+  );
+});
+
+describe("ets family", () => {
+  it("describes the chosen model, and a replay keeps it and its smoothing parameters, re-estimating states", () => {
+    const first = familyFor("ets", "forecast").fit(series(72, 10, 8), spec);
+    const d = first.describe() as Record<string, unknown>;
+    expect(d.model).toMatch(/^ETS\(A,(N|A|Ad),(A|M)\)$/);
+    expect(typeof d.aicc).toBe("number");
+    expect((d.candidates as unknown[]).length).toBe(9);
+    const replay = familyFor("ets", "forecast").fit(series(84, 10, 8), spec, { hyperparametersFrom: first.state() });
+    const r = replay.describe() as Record<string, unknown>;
+    expect(r.model).toBe(d.model);
+    expect(r.alpha).toBe(d.alpha);
+    expect(r.gamma).toBe(d.gamma);
+    expect(r.estimated).toMatch(/^initial states/);
+    expect(r.initialStates).not.toEqual(d.initialStates);
+  });
+
+  it("honours fixed trend and season choices", () => {
+    const m = familyFor("ets", "forecast").fit(series(60, 10, 9), {
+      ...spec,
+      params: { trend: "none", seasonal: "none" },
+    });
+    expect((m.describe() as { model: string }).model).toBe("ETS(A,N,N)");
+  });
+});
+
+describe("seasonal naive", () => {
+  it("repeats the last season, with an interval growing with √(seasons ahead)", () => {
+    const frame = series(36, 10, 10);
+    const y = frame.columns.get("y")?.values as Float64Array;
+    const model = familyFor("seasonal-naive", "forecast").fit(frame, spec);
+    const rows = model.forecast(25, 0.95);
+    for (let h = 1; h <= 25; h++) {
+      const k = Math.floor((h - 1) / 12);
+      expect(rows[h - 1]?.mean).toBe(y[36 + h - 1 - 12 * (k + 1)]);
+    }
+    const width = (h: number) => (rows[h - 1]?.upper as number) - (rows[h - 1]?.lower as number);
+    expect(width(12)).toBeCloseTo(width(1), 9);
+    expect(width(13)).toBeCloseTo(width(1) * Math.SQRT2, 9);
+    expect(width(25)).toBeCloseTo(width(1) * Math.sqrt(3), 9);
+    // σ̂ from the in-sample seasonal differences y_t − y_{t−12}.
+    let ss = 0;
+    for (let t = 12; t < 36; t++) ss += ((y[t] as number) - (y[t - 12] as number)) ** 2;
+    expect((model.describe() as { sigma: number }).sigma).toBeCloseTo(Math.sqrt(ss / 24), 9);
+  });
+});
