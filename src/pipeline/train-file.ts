@@ -1,7 +1,16 @@
 import { join } from "node:path";
-import { type Family, SlipwayError, type Task } from "../core/index.js";
+import { type Family, type Frame, SlipwayError, type Task } from "../core/index.js";
 import { contentHash, inferSchema, readCsvFile, validateRecords, writeRejected } from "../data/index.js";
-import { type CandidateScore, type EvaluationPlan, inferTask, trainModel } from "../models/index.js";
+import {
+  type CandidateScore,
+  type EvaluationPlan,
+  inferTask,
+  type MultiSeriesResult,
+  type TrainResult,
+  type TrainSpec,
+  trainModel,
+  trainMultiSeries,
+} from "../models/index.js";
 import type { PipelineContext } from "./context.js";
 import { CODE_VERSION, finishRun, registerModel, startRun } from "./register-model.js";
 
@@ -9,6 +18,8 @@ export interface TrainFileRequest {
   data: string;
   target: string;
   time?: string;
+  /** The column naming each series of a file holding several (forecast only): one model per series. */
+  id?: string;
   task?: Task;
   family: Family;
   test?: string;
@@ -39,7 +50,14 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
     target: req.target,
     ...(req.time ? { timeColumn: req.time } : {}),
   });
-  const validation = validateRecords(schema, csv.header, csv.records);
+  if (req.id !== undefined && !csv.header.includes(req.id)) {
+    throw new SlipwayError("SLP_INPUT_INVALID", `${req.data} has no column ${req.id}`, [
+      { field: "--id", reason: "not a column" },
+    ]);
+  }
+  // With several series a time repeats once per series, so times are unique only within a series.
+  const rowSchema = req.id !== undefined ? { columns: schema.columns } : schema;
+  const validation = validateRecords(rowSchema, csv.header, csv.records);
   const rejected = [...csv.malformed, ...validation.rejected];
   if (rejected.length > 0) {
     const path = await writeRejected(join(ctx.stores.quarantineDir, req.name), req.data, csv.header, rejected);
@@ -52,6 +70,11 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
       { field: "--time", reason: "required for --task forecast" },
     ]);
   }
+  if (req.id !== undefined && task !== "forecast") {
+    throw new SlipwayError("SLP_INPUT_INVALID", "--id splits a file into time series; it needs a forecast task", [
+      { field: "--id", reason: `not available for ${task}` },
+    ]);
+  }
   const targetType = schema.columns.find((c) => c.name === req.target)?.type;
   if ((task === "regression" || task === "forecast") && targetType !== "number") {
     throw new SlipwayError("SLP_INPUT_INVALID", `${task} needs a numeric target; ${req.target} is ${targetType}`, [
@@ -61,18 +84,21 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
   let plan: EvaluationPlan;
   if (req.test) {
     const testCsv = await readCsvFile(req.test);
-    const test = validateRecords(schema, testCsv.header, testCsv.records);
+    const test = validateRecords(rowSchema, testCsv.header, testCsv.records);
     plan = { kind: "test", test: test.frame };
   } else if (req.horizon !== undefined) plan = { kind: "holdout", rows: req.horizon };
   else plan = { kind: "split", share: 0.2 };
 
-  const features = schema.columns.filter((c) => c.name !== req.target && c.name !== req.time);
+  const features = schema.columns.filter((c) => c.name !== req.target && c.name !== req.time && c.name !== req.id);
   const seed = req.seed ?? 42;
   const params = req.params ?? {};
   const spec = { task, target: req.target, ...(req.time ? { timeColumn: req.time } : {}), features, params, seed };
   const run = await startRun(ctx, req.name, task, req.family, params);
   try {
-    const result = trainModel(frame, spec, req.family, plan);
+    const result: Trained =
+      req.id !== undefined
+        ? trainSeries(frame, spec, req.family, plan, req.id)
+        : trainModel(frame, spec, req.family, plan);
     const lineage = {
       source: req.data,
       datasetHash: contentHash(frame, schema),
@@ -84,6 +110,7 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
         rows: result.evaluatedRows,
         ...(req.test ? { test: req.test } : {}),
         ...(result.selection ? { selection: result.selection } : {}),
+        ...(req.id !== undefined ? { idColumn: req.id, series: result.series } : {}),
       },
       // Under a backtest choice each candidate carries its per-fold and pooled backtest scores.
       candidates: result.candidates,
@@ -111,4 +138,20 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
     await finishRun(ctx, run.runId, "failed", { error: (error as Error).message });
     throw error;
   }
+}
+
+/** What a training reports, for one series or several. */
+type Trained = Omit<TrainResult, "family"> & { family: string; series?: MultiSeriesResult["series"] };
+
+/** Several series: one model each, reported like a single training (pooled metrics, every series' choice). */
+function trainSeries(frame: Frame, spec: TrainSpec, family: Family, plan: EvaluationPlan, idColumn: string): Trained {
+  const result = trainMultiSeries(frame, spec, family, plan, idColumn);
+  return {
+    model: result.model,
+    family: result.model.family,
+    metrics: result.metrics,
+    candidates: result.series.flatMap((s) => s.candidates.map((c) => ({ ...c, series: s.id }))),
+    evaluatedRows: result.metrics.n as number,
+    series: result.series,
+  };
 }

@@ -198,3 +198,48 @@ describe("slipway train / forecast for time series", () => {
     expect(out.metrics.r2).toBeGreaterThan(0.5);
   });
 });
+
+describe("slipway train --id (several series in one file)", () => {
+  it("fits one forecaster per series and forecasts each by id", async () => {
+    const rows = ["week,store,sales"];
+    for (let t = 0; t < 60; t++) {
+      const week = new Date(Date.UTC(2020, 0, 6 + 7 * t)).toISOString().slice(0, 10);
+      rows.push(`${week},north,${(100 + t + 10 * Math.sin(t / 3)).toFixed(2)}`);
+      rows.push(`${week},south,${(400 - t + 25 * Math.cos(t / 4)).toFixed(2)}`);
+    }
+    await writeFile(join(home, "stores.csv"), `${rows.join("\n")}\n`);
+    const r = slipway(
+      "train",
+      join(home, "stores.csv"),
+      "--target",
+      "sales",
+      "--time",
+      "week",
+      "--id",
+      "store",
+      "--horizon",
+      "8",
+      "--json",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = json<{ name: string; task: string; metrics: Record<string, number> }>(r.stdout);
+    expect(out).toMatchObject({ name: "stores", task: "forecast" });
+    expect(out.metrics).toMatchObject({ n: 16, series: 2 });
+    const north = json<{ id: string; forecast: { time: string; mean: number }[] }>(
+      slipway("forecast", "stores", "--horizon", "2", "--id", "north", "--json").stdout,
+    );
+    expect(north.id).toBe("north");
+    expect(north.forecast.map((f) => f.time)).toEqual(["2021-03-01", "2021-03-08"]);
+    const missing = slipway("forecast", "stores", "--horizon", "2", "--json");
+    expect(missing.code).toBe(2);
+    expect(json<{ error: { details: { field: string }[] } }>(missing.stderr.trim()).error.details[0]?.field).toBe(
+      "/id",
+    );
+  });
+
+  it("refuses --id for a tabular task", () => {
+    const r = slipway("train", join(home, "tab.csv"), "--target", "y", "--id", "c", "--json");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--id");
+  });
+});

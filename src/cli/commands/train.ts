@@ -24,6 +24,7 @@ export function registerTrain(program: Command): void {
     .argument("<data>", "training data (CSV with a header row)")
     .requiredOption("--target <col>", "the column to predict")
     .option("--time <col>", "the time column (makes the task a forecast)")
+    .option("--id <col>", "a column naming several series in the file: one forecaster per series")
     .addOption(new Option("--task <task>", "the task (default: inferred from the target)").choices(TASKS))
     .addOption(new Option("--family <family>", "the model family").choices(FAMILIES).default("auto"))
     .option("--test <file>", "evaluate on this CSV (for forecasts: the rows that follow DATA in time)")
@@ -44,6 +45,7 @@ export function registerTrain(program: Command): void {
           data,
           target: opts.target,
           ...(opts.time ? { time: opts.time } : {}),
+          ...(opts.id ? { id: opts.id } : {}),
           ...(opts.task ? { task: opts.task as Task } : {}),
           family: opts.family as Family,
           ...(opts.test ? { test: opts.test } : {}),
