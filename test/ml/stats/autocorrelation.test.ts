@@ -35,6 +35,34 @@ describe("detectSeasonPeriod", () => {
     expect(detectSeasonPeriod(seasonal(120, 10, 0.5, 3), null)).toBe(10);
   });
 
+  it("accepts the calendar season from only two cycles of a clearly seasonal series", () => {
+    expect(detectSeasonPeriod(seasonal(24, 12, 1, 6), 12)).toBe(12);
+  });
+
+  it("prefers a cycle to its multiples", () => {
+    // A 9.5-step cycle: lags 19 and 28 correlate almost as well as 9 or 10.
+    const rng = new Rng(7);
+    const y = Float64Array.from({ length: 114 }, (_, t) => 10 * Math.sin((2 * Math.PI * t) / 9.5) + rng.normal());
+    const p = detectSeasonPeriod(y, null) as number;
+    expect(p === 9 || p === 10).toBe(true);
+  });
+
+  it("rarely invents the calendar season in white noise", () => {
+    let found = 0;
+    for (let seed = 1; seed <= 100; seed++) {
+      const rng = new Rng(seed);
+      if (
+        detectSeasonPeriod(
+          Float64Array.from({ length: 60 }, () => rng.normal()),
+          12,
+        ) === 12
+      )
+        found++;
+    }
+    // One standard error above a 0.2 floor: 6–8% of noise series pass; allow sampling error over 100 seeds.
+    expect(found).toBeLessThan(16);
+  });
+
   it("finds no period in white noise, and none from less than two cycles", () => {
     const rng = new Rng(4);
     expect(
