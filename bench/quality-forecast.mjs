@@ -188,7 +188,8 @@ function slipwayFolds(s, models, core) {
     });
     const started = performance.now();
     try {
-      const result = models.trainModel(frame, spec, "auto", { kind: "holdout", rows: s.season });
+      // The CLI's default when neither --test nor --horizon is given: the last 20% of the rows score the choice.
+      const result = models.trainModel(frame, spec, "auto", { kind: "split", share: 0.2 });
       /** @type {{ time: string, mean: number, lower: number, upper: number }[]} */
       const rows = result.model.forecast(s.season, LEVEL);
       const seconds = (performance.now() - started) / 1000;
