@@ -13,6 +13,10 @@ export type EvaluationPlan =
 
 export interface CandidateScore {
   family: ModelFamilyName;
+  /** Parameters this candidate adds to the spec's (a variant of its family, such as a GP on log values). */
+  params?: Record<string, unknown>;
+  /** True for the candidate that was chosen. */
+  chosen?: boolean;
   /** Scores on the evaluation rows; empty for a candidate that a backtest ruled out before that. */
   metrics: Record<string, number>;
   /** The candidate's rolling-origin backtest on the training rows, when `auto` chose a forecaster by one. */
@@ -115,11 +119,15 @@ function chooseByBacktest(
   names: ModelFamilyName[],
   plan: EvaluationPlan,
 ): TrainResult {
-  const candidates: CandidateScore[] = names.map((name) => {
+  const candidates: CandidateScore[] = forecastVariants(names, train, spec).map((variant) => {
     try {
-      return { family: name, metrics: {}, backtest: rollingOriginBacktest(train, spec, name) };
+      return {
+        ...variant,
+        metrics: {},
+        backtest: rollingOriginBacktest(train, withParams(spec, variant), variant.family),
+      };
     } catch (error) {
-      return { family: name, metrics: {}, error: (error as Error).message };
+      return { ...variant, metrics: {}, error: (error as Error).message };
     }
   });
   const ranked = candidates
@@ -128,16 +136,18 @@ function chooseByBacktest(
   for (const candidate of ranked) {
     let model: FittedModel;
     let metrics: Record<string, number>;
+    const variantSpec = withParams(spec, candidate);
     try {
-      model = familyFor(candidate.family, spec.task).fit(train, spec);
-      metrics = evaluateModel(model, test, spec);
+      model = familyFor(candidate.family, spec.task).fit(train, variantSpec);
+      metrics = evaluateModel(model, test, variantSpec);
     } catch (error) {
       candidate.error = (error as Error).message;
       continue;
     }
     candidate.metrics = metrics;
+    candidate.chosen = true;
     return {
-      model: refit(candidate.family, model, data, spec, plan),
+      model: refit(candidate.family, model, data, variantSpec, plan),
       family: candidate.family,
       metrics,
       candidates,
@@ -147,6 +157,26 @@ function chooseByBacktest(
     };
   }
   throw noFamily(candidates);
+}
+
+/**
+ * The forecasters `auto` backtests: each family as configured, plus a GP on log values when the target is
+ * positive everywhere (multiplicative growth and seasons, as in airline passengers or earnings, become additive).
+ */
+function forecastVariants(
+  names: ModelFamilyName[],
+  train: Frame,
+  spec: TrainSpec,
+): { family: ModelFamilyName; params?: Record<string, unknown> }[] {
+  const y = numericColumn(train, spec.target);
+  const positive = y.every((v) => !Number.isFinite(v) || v > 0) && spec.params.transform === undefined;
+  return names.flatMap((family) =>
+    family === "gp" && positive ? [{ family }, { family, params: { transform: "log" } }] : [{ family }],
+  );
+}
+
+function withParams(spec: TrainSpec, variant: { params?: Record<string, unknown> }): TrainSpec {
+  return variant.params ? { ...spec, params: { ...spec.params, ...variant.params } } : spec;
 }
 
 /** Whether the training rows allow at least one backtest fold with the default horizon. */

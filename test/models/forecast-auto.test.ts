@@ -53,7 +53,9 @@ describe("auto for forecasts", () => {
     const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
     expect(result.selection).toBe("backtest");
     const table = result.backtest ?? [];
-    expect(table.map((b) => b.family)).toEqual(["gp", "ets", "seasonal-naive"]);
+    // The series is positive, so a GP on log values is a fourth candidate.
+    expect(table.map((b) => b.family)).toEqual(["gp", "gp", "ets", "seasonal-naive"]);
+    expect(result.candidates.map((c) => c.params ?? null)).toEqual([null, { transform: "log" }, null, null]);
     for (const b of table) {
       // The training part is 84 rows: three folds of one season, origins 48, 60, 72.
       expect(b.horizon).toBe(12);

@@ -78,9 +78,10 @@ describe("forecast families", () => {
   it("auto chooses a forecaster by backtest among gp, ets and seasonal naive, and reports every candidate", () => {
     const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
     expect(result.selection).toBe("backtest");
-    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "ets", "seasonal-naive"]);
+    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "gp", "ets", "seasonal-naive"]);
     const best = Math.min(...result.candidates.map((c) => c.backtest?.metrics.mae as number));
-    const chosen = result.candidates.find((c) => c.family === result.family);
+    const chosen = result.candidates.find((c) => c.chosen);
+    expect(chosen?.family).toBe(result.family);
     expect(chosen?.backtest?.metrics.mae).toBe(best);
     // Only the choice is scored on the evaluation window, exactly as a single family would be.
     expect(chosen?.metrics).toEqual(result.metrics);

@@ -69,4 +69,39 @@ describe("gp forecaster", () => {
     expect(model.describe().period).toBe(4);
     expect(model.forecast(2, 0.95).map((r) => r.time)).toEqual(["2010-01-01", "2010-04-01"]);
   });
+
+  it("with transform log, fits multiplicative growth better and keeps intervals positive", () => {
+    const n = 84;
+    const rng = new Rng(12);
+    const month = Float64Array.from({ length: n }, (_, t) => Date.UTC(2010, t, 1));
+    // 3% growth a month with a season whose size grows with the level (multiplicative), and multiplicative noise.
+    const y = Float64Array.from(
+      { length: n },
+      (_, t) => 10 * 1.03 ** t * (1 + 0.3 * Math.sin((2 * Math.PI * t) / 12)) * Math.exp(0.02 * rng.normal()),
+    );
+    const frame = frameOf({ month: { kind: "time", values: month }, y: { kind: "number", values: y } });
+    const plain = trainModel(frame, spec({}), "gp", { kind: "holdout", rows: 12 });
+    const logged = trainModel(frame, spec({ transform: "log" }), "gp", { kind: "holdout", rows: 12 });
+    expect(logged.metrics.mae).toBeLessThan(plain.metrics.mae as number);
+    expect(logged.model.describe().transform).toBe("log");
+    for (const r of logged.model.forecast(24, 0.99)) {
+      expect(r.lower).toBeGreaterThan(0);
+      expect(r.lower < r.mean && r.mean < r.upper).toBe(true);
+    }
+    const auto = trainModel(frame, spec({}), "auto", { kind: "holdout", rows: 12 });
+    expect(auto.candidates.map((c) => `${c.family}${c.params ? " log" : ""}`)).toEqual([
+      "gp",
+      "gp log",
+      "ets",
+      "seasonal-naive",
+    ]);
+    expect(auto.candidates.filter((c) => c.chosen)).toHaveLength(1);
+  });
+
+  it("refuses transform log on a series with a value that is not positive", () => {
+    const frame = series(48, { slope: 0, amplitude: 600 });
+    expect(() => familyFor("gp", "forecast").fit(frame, spec({ transform: "log" }))).toThrowError(/positive/);
+    const auto = trainModel(frame, spec({}), "auto", { kind: "holdout", rows: 12 });
+    expect(auto.candidates.some((c) => c.params)).toBe(false);
+  });
 });

@@ -63,7 +63,7 @@ export function registerTrain(program: Command): void {
           );
           for (const [k, v] of Object.entries(metrics))
             process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
-          printBacktest(result.candidates, family);
+          printBacktest(result.candidates);
           process.stdout.write(`promote it with: slipway promote ${name} ${version}\n`);
         }
       } finally {
@@ -74,7 +74,7 @@ export function registerTrain(program: Command): void {
 }
 
 /** The backtest `auto` chose a forecaster by: one row per candidate, pooled over the folds, the choice starred. */
-function printBacktest(candidates: CandidateScore[], chosen: string): void {
+function printBacktest(candidates: CandidateScore[]): void {
   const tested = candidates.filter((c) => c.backtest || c.error);
   const first = tested.find((c) => c.backtest)?.backtest;
   if (!first) return;
@@ -85,7 +85,12 @@ function printBacktest(candidates: CandidateScore[], chosen: string): void {
   printTable(
     ["  family", "MAE", "RMSE", "coverage95", "width95"],
     tested.map((c) => {
-      const name = `${c.family === chosen ? "* " : "  "}${c.family}`;
+      const variant = c.params
+        ? ` (${Object.entries(c.params)
+            .map(([k, v]) => `${k} ${String(v)}`)
+            .join(", ")})`
+        : "";
+      const name = `${c.chosen ? "* " : "  "}${c.family}${variant}`;
       if (!c.backtest) return [name, `failed: ${c.error ?? "unknown"}`, "", "", ""];
       const m = c.backtest.metrics;
       return [name, number(m.mae), number(m.rmse), number(m.coverage95), number(m.width95)];

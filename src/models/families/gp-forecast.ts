@@ -1,4 +1,4 @@
-import type { Frame } from "../../core/index.js";
+import { type Frame, invalidInput } from "../../core/index.js";
 import type { TimeIndex } from "../../features/index.js";
 import {
   ConstantKernel,
@@ -38,6 +38,9 @@ import { forecastSignature } from "./linear-forecast.js";
  */
 type Trend = "linear" | "kernel" | "none";
 const TRENDS: readonly Trend[] = ["linear", "kernel", "none"];
+/** `log` models log(y): multiplicative growth and seasons become additive, intervals stay positive. */
+type Transform = "none" | "log";
+const TRANSFORMS: readonly Transform[] = ["none", "log"];
 
 interface GpForecastJson {
   timeIndex: TimeIndex;
@@ -46,6 +49,8 @@ interface GpForecastJson {
   /** Subtracted from step / scale, so a DotProduct trend pivots around the data's middle. */
   xOffset: number;
   trend: Trend;
+  /** Absent in bundles written before transforms existed, which means `none`. */
+  transform?: Transform;
   trendIntercept: number;
   trendSlope: number;
   lastStep: number;
@@ -108,7 +113,16 @@ class GpForecaster extends StepForecaster {
     const z = normalQuantile(0.5 + level / 2);
     const mean = p.mean.map((m, i) => m + trendIntercept + trendSlope * x.data[i]);
     const half = (p.std as Float64Array).map((s) => z * s);
-    return forecastRows(timeIndex, steps, mean, half);
+    const rows = forecastRows(timeIndex, steps, mean, half);
+    if (this.json.transform === "log") {
+      // Quantiles map through exp exactly; exp of the mean is the median, the better point forecast for MAE.
+      for (const r of rows) {
+        r.mean = Math.exp(r.mean);
+        r.lower = Math.exp(r.lower);
+        r.upper = Math.exp(r.upper);
+      }
+    }
+    return rows;
   }
 
   describe(): Record<string, unknown> {
@@ -117,6 +131,7 @@ class GpForecaster extends StepForecaster {
       logMarginalLikelihood: this.json.gp.logMarginalLikelihood,
       trend: this.json.trend,
       trendPerStep: this.json.trendSlope / this.json.scale,
+      transform: this.json.transform ?? "none",
       period: this.json.period,
     };
   }
@@ -151,7 +166,14 @@ export const gpForecastFamily = {
       spec.target,
       previous ? previous.period : periodParam,
     );
-    const n = series.y.length;
+    const transform = previous?.transform ?? choiceParam(spec.params, "transform", TRANSFORMS, "none");
+    if (transform === "log" && series.y.some((v) => !(v > 0))) {
+      throw invalidInput(`transform log needs positive values of ${spec.target}`, [
+        { field: "/params/transform", reason: "log needs strictly positive values" },
+      ]);
+    }
+    const y = transform === "log" ? series.y.map(Math.log) : series.y;
+    const n = y.length;
     const scale = previous?.scale ?? series.period ?? Math.max(1, n / 10);
     const xRaw = series.steps.map((s) => s / scale);
     let xOffset = 0;
@@ -159,8 +181,8 @@ export const gpForecastFamily = {
     const x = xRaw.map((v) => v - xOffset);
     let intercept = 0;
     let slope = 0;
-    if (trend === "linear") [intercept, slope] = leastSquaresLine(x, series.y);
-    const residual = series.y.map((v, i) => v - intercept - slope * x[i]);
+    if (trend === "linear") [intercept, slope] = leastSquaresLine(x, y);
+    const residual = y.map((v, i) => v - intercept - slope * x[i]);
 
     const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null, trend);
     const gp = new GaussianProcessRegressor({
@@ -179,6 +201,7 @@ export const gpForecastFamily = {
       scale,
       xOffset,
       trend,
+      transform,
       trendIntercept: intercept,
       trendSlope: slope,
       lastStep,
