@@ -2,15 +2,27 @@
  * Gaussian-process regression after scikit-learn's `sklearn/gaussian_process/_gpr.py` and Rasmussen & Williams,
  * Gaussian Processes for Machine Learning (GPML), Algorithm 2.1: Cholesky of K + αI (with jitter escalation),
  * log marginal likelihood (eq. 2.30) and its gradient (eq. 5.9), maximised over log hyperparameters by bounded
- * L-BFGS from the kernel's θ plus seeded log-uniform restarts.
+ * L-BFGS from the kernel's θ plus seeded log-uniform restarts. A fitted regressor predicts means, variances and
+ * full covariances (eqs. 2.25–2.26), draws joint sample paths, and conditions on new observations by extending its
+ * Cholesky factor.
  */
 import { invalidInput } from "../../core/index.js";
 import { choleskySolve, choleskyWithJitter, solveLowerMatrix } from "../linalg/cholesky.js";
-import { addToDiagonal, assertShape, cloneMatrix, type Matrix, transpose } from "../linalg/matrix.js";
-import { minimize } from "../optim/lbfgs.js";
+import { gemm } from "../linalg/gemm.js";
+import { addToDiagonal, assertShape, cloneMatrix, type Matrix, mirrorLower, transpose } from "../linalg/matrix.js";
 import type { Rng } from "../random.js";
-import { type Kernel, type KernelJSON, kernelFromJSON } from "./kernels/index.js";
+import { conditionState } from "./condition.js";
+import { type Kernel, kernelFromJSON } from "./kernels/index.js";
 import { logMarginalLikelihoodAt, logMarginalLikelihoodFromFactor } from "./log-marginal-likelihood.js";
+import { type OptimizerRun, searchTheta } from "./optimize-theta.js";
+import { drawGaussianPaths } from "./sample-paths.js";
+import type { GaussianProcessState } from "./state.js";
+
+export type { GaussianProcessState } from "./state.js";
+
+/** scipy.optimize L-BFGS-B defaults, which scikit-learn's `fmin_l_bfgs_b` optimizer runs with. */
+const SCIPY_PGTOL = 1e-5;
+const SCIPY_FTOL = 1e7 * Number.EPSILON;
 
 export interface GaussianProcessOptions {
   kernel: Kernel;
@@ -25,6 +37,16 @@ export interface GaussianProcessOptions {
   optimize?: boolean;
   /** L-BFGS iteration cap per start (default 200). */
   maxIterations?: number;
+  /**
+   * L-BFGS stops when the largest projected-gradient component is below this (default 1e-5, scipy's `pgtol`, which
+   * scikit-learn's default optimizer uses).
+   */
+  gradientTolerance?: number;
+  /**
+   * L-BFGS stops when one iteration lowers −log p by less than this, relative to max(|f|, 1) (default
+   * 2.220446049250313e-9, scipy's `factr` 1e7 × machine ε, as in scikit-learn).
+   */
+  functionTolerance?: number;
 }
 
 export interface PredictOptions {
@@ -39,28 +61,11 @@ export interface GaussianProcessPrediction {
   cov?: Matrix;
 }
 
-/** Everything a fitted regressor needs to predict: JSON-able fields plus typed arrays, for a model bundle. */
-export interface GaussianProcessState {
-  kernel: KernelJSON;
-  alpha: number | Float64Array;
-  normalizeY: boolean;
-  xTrain: Matrix;
-  /** Training targets after normalisation. */
-  yTrain: Float64Array;
-  yMean: number;
-  yStd: number;
-  /** Weights (K + αI)⁻¹ y of the predictive mean. */
-  dualCoef: Float64Array;
-  /** Lower Cholesky factor of K + αI (+ jitter). */
-  L: Matrix;
-  jitter: number;
-  logMarginalLikelihood: number;
-}
-
 export class GaussianProcessRegressor {
   private readonly options: GaussianProcessOptions;
   private state: GaussianProcessState | undefined;
   private fittedKernel: Kernel;
+  private runs: OptimizerRun[] = [];
 
   constructor(options: GaussianProcessOptions) {
     const restarts = options.restarts ?? 0;
@@ -81,6 +86,11 @@ export class GaussianProcessRegressor {
 
   get isFitted(): boolean {
     return this.state !== undefined;
+  }
+
+  /** One record per optimiser start of the last `fit` (empty when θ was not optimised). */
+  get optimizerRuns(): readonly OptimizerRun[] {
+    return this.runs;
   }
 
   /** Fits to X (n × d) and y (n); optimises θ first unless `optimize` is false. */
@@ -116,8 +126,17 @@ export class GaussianProcessRegressor {
     const xTrain = cloneMatrix(X);
 
     let kernel = this.options.kernel;
+    this.runs = [];
     if ((this.options.optimize ?? true) && kernel.theta.length > 0) {
-      kernel = kernel.withTheta(this.optimizeTheta(kernel, xTrain, yTrain, alpha));
+      const search = searchTheta(kernel, xTrain, yTrain, alpha, {
+        restarts: this.options.restarts ?? 0,
+        rng: this.options.rng,
+        maxIterations: this.options.maxIterations ?? 200,
+        gradientTolerance: this.options.gradientTolerance ?? SCIPY_PGTOL,
+        functionTolerance: this.options.functionTolerance ?? SCIPY_FTOL,
+      });
+      kernel = kernel.withTheta(search.theta);
+      this.runs = search.runs;
     }
     const K = kernel.k(xTrain);
     addToDiagonal(K, alpha);
@@ -187,15 +206,11 @@ export class GaussianProcessRegressor {
     const v = V.data;
     const scale = s.yStd * s.yStd;
     if (options.returnCov) {
+      // K(X*, X*) − VᵀV as one blocked GEMM on the lower triangle, mirrored so the result is exactly symmetric.
       const C = kernel.k(Xs);
       const c = C.data;
-      for (let i = 0; i < n; i++) {
-        const vi = i * m;
-        for (let a = 0; a < m; a++) {
-          const via = v[vi + a];
-          for (let b = 0; b < m; b++) c[a * m + b] -= via * v[vi + b];
-        }
-      }
+      gemm(true, false, m, m, n, -1, v, 0, m, v, 0, m, c, 0, m, "lower");
+      mirrorLower(c, m);
       for (let k = 0; k < c.length; k++) c[k] *= scale;
       out.cov = C;
     }
@@ -209,6 +224,43 @@ export class GaussianProcessRegressor {
       out.std = std;
     }
     return out;
+  }
+
+  /**
+   * `count` joint draws of y at Xs from the predictive distribution (the prior before `fit`): mean + L z with
+   * L Lᵀ the predictive covariance plus a small jitter and z ~ N(0, I) from `rng`, as scikit-learn's `sample_y`.
+   * Like `predict`'s covariance, the draws include a White kernel's noise.
+   */
+  samplePaths(Xs: Matrix, count: number, rng: Rng): Float64Array[] {
+    if (!Number.isInteger(count) || count < 0) {
+      throw invalidInput("count must be a non-negative integer", [{ field: "count", reason: `${count}` }]);
+    }
+    const { mean, cov } = this.predict(Xs, { returnCov: true });
+    // returnCov always yields the covariance.
+    return drawGaussianPaths(mean, cov!, count, rng);
+  }
+
+  /**
+   * A new fitted regressor with the same hyperparameters, conditioned on (Xnew, ynew) as well as the training data,
+   * without re-optimising: the Cholesky factor gains k rows in O(n²k) instead of being refactored. With normalizeY
+   * the original y mean and scale are kept, so the prior is unchanged. A per-sample alpha needs `alpha` for the new
+   * points; a scalar one is reused.
+   */
+  condition(
+    Xnew: Matrix,
+    ynew: Float64Array,
+    options: { alpha?: number | Float64Array } = {},
+  ): GaussianProcessRegressor {
+    const s = this.requireFitted();
+    if (typeof s.alpha !== "number" && options.alpha === undefined) {
+      throw invalidInput("alpha is per sample: pass alpha for the new points", [
+        { field: "alpha", reason: "missing for the new points" },
+      ]);
+    }
+    const state = conditionState(s, this.fittedKernel, Xnew, ynew, options.alpha);
+    const gp = new GaussianProcessRegressor({ ...this.options, kernel: this.fittedKernel, alpha: state.alpha });
+    gp.state = state;
+    return gp;
   }
 
   /** The fitted state (copies), for storing in a model bundle. */
@@ -251,40 +303,6 @@ export class GaussianProcessRegressor {
       L: cloneMatrix(state.L),
     };
     return gp;
-  }
-
-  /** Minimises −log p(y | X, θ) from the kernel's θ and `restarts` log-uniform draws; returns the best θ. */
-  private optimizeTheta(kernel: Kernel, X: Matrix, y: Float64Array, alpha: number | Float64Array): Float64Array {
-    const { lower, upper } = kernel.bounds;
-    const objective = (theta: Float64Array, grad: Float64Array): number => {
-      const value = logMarginalLikelihoodAt(kernel.withTheta(theta), X, y, alpha, grad);
-      if (!Number.isFinite(value)) {
-        grad.fill(0);
-        return Number.POSITIVE_INFINITY;
-      }
-      for (let i = 0; i < grad.length; i++) grad[i] = -grad[i];
-      return -value;
-    };
-    const maxIterations = this.options.maxIterations ?? 200;
-    let best = kernel.theta;
-    let bestF = Number.POSITIVE_INFINITY;
-    // The constructor guarantees an rng whenever restarts > 0.
-    const rng = this.options.rng;
-    const starts = 1 + (rng === undefined ? 0 : (this.options.restarts ?? 0));
-    for (let s = 0; s < starts; s++) {
-      let x0 = kernel.theta;
-      if (s > 0 && rng !== undefined) {
-        // Uniform in log space = log-uniform in the hyperparameters, as scikit-learn's restarts.
-        x0 = new Float64Array(lower.length);
-        for (let i = 0; i < x0.length; i++) x0[i] = rng.uniform(lower[i], upper[i]);
-      }
-      const result = minimize(objective, x0, { lower, upper, maxIterations });
-      if (result.f < bestF) {
-        bestF = result.f;
-        best = result.x;
-      }
-    }
-    return best;
   }
 
   private requireFitted(): GaussianProcessState {

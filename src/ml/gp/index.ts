@@ -6,4 +6,9 @@ export {
   type PredictOptions,
 } from "./gpr.js";
 export * from "./kernels/index.js";
-export { logMarginalLikelihoodAt, logMarginalLikelihoodFromFactor } from "./log-marginal-likelihood.js";
+export {
+  LogMarginalLikelihoodWorkspace,
+  logMarginalLikelihoodAt,
+  logMarginalLikelihoodFromFactor,
+} from "./log-marginal-likelihood.js";
+export { type OptimizerRun, searchTheta, type ThetaSearchOptions } from "./optimize-theta.js";

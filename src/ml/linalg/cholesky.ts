@@ -1,36 +1,24 @@
 /**
  * Cholesky factorisation A = L Lᵀ of symmetric positive-definite matrices, triangular solves and the
  * log-determinant (Golub & Van Loan, Matrix Computations, 4th ed., §4.2). Row-major throughout; inner loops
- * allocate nothing, and every routine can write into a caller's buffer.
+ * allocate nothing, and every routine can write into a caller's buffer. The O(n³) routines (factorisation,
+ * inverse, solves with many right-hand sides) are the recursive blocked forms of `blocked.ts`.
  */
 import { invalidInput, SlipwayError } from "../../core/index.js";
-import { assertShape, assertSquare, createMatrix, type Matrix } from "./matrix.js";
+import { choleskyBlock, invertLowerBlock, lowerGramBlock, solveLeftLower } from "./blocked.js";
+import { assertShape, assertSquare, createMatrix, type Matrix, mirrorLower } from "./matrix.js";
 
 /**
  * Overwrites the lower triangle of `a` with L (upper triangle zeroed) and returns true, or returns false as soon
  * as a pivot is not positive and finite (then `a` is partly overwritten). Only the lower triangle of `a` is read.
- * Row-oriented (Cholesky–Banachiewicz): L_ij = (A_ij − Σ_{k<j} L_ik L_jk) / L_jj, both sums over contiguous rows.
+ * Recursive blocked (see `blocked.ts`): the n³/3 flops run in the packed GEMM kernel, not a dot-product loop.
  */
 export function choleskyInPlace(a: Matrix): boolean {
   assertSquare(a, "a");
   const n = a.rows;
   const d = a.data;
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      let s = d[ri + j];
-      for (let k = 0; k < j; k++) s -= d[ri + k] * d[rj + k];
-      if (i === j) {
-        // `!(s > 0)` also rejects NaN, so a matrix with non-finite entries fails here rather than later.
-        if (!(s > 0) || s === Number.POSITIVE_INFINITY) return false;
-        d[ri + i] = Math.sqrt(s);
-      } else {
-        d[ri + j] = s / d[rj + j];
-      }
-    }
-    for (let j = i + 1; j < n; j++) d[ri + j] = 0;
-  }
+  if (!choleskyBlock(d, 0, n, n)) return false;
+  for (let i = 0; i < n; i++) d.fill(0, i * n + i + 1, (i + 1) * n);
   return true;
 }
 
@@ -126,28 +114,11 @@ export function choleskySolve(
   return solveLowerTranspose(L, out, out);
 }
 
-/**
- * Solves L X = B for an n × m right-hand side, a whole row of X at a time: X_i = (B_i − Σ_{k<i} L_ik X_k) / L_ii,
- * so the inner loop runs along contiguous rows. `out` may be `B` itself.
- */
+/** Solves L X = B for an n × m right-hand side (blocked: the bulk of the work is GEMM). `out` may be `B` itself. */
 export function solveLowerMatrix(L: Matrix, B: Matrix, out: Matrix = createMatrix(B.rows, B.cols)): Matrix {
   const n = checkMatrix(L, B, out);
-  const m = B.cols;
-  const d = L.data;
-  const x = out.data;
-  if (out !== B) x.set(B.data);
-  for (let i = 0; i < n; i++) {
-    const ri = i * n;
-    const xi = i * m;
-    for (let k = 0; k < i; k++) {
-      const lik = d[ri + k];
-      if (lik === 0) continue;
-      const xk = k * m;
-      for (let j = 0; j < m; j++) x[xi + j] -= lik * x[xk + j];
-    }
-    const inv = 1 / d[ri + i];
-    for (let j = 0; j < m; j++) x[xi + j] *= inv;
-  }
+  if (out !== B) out.data.set(B.data);
+  solveLeftLower(L.data, 0, n, n, out.data, 0, B.cols, B.cols);
   return out;
 }
 
@@ -178,14 +149,21 @@ export function choleskySolveMatrix(L: Matrix, B: Matrix, out: Matrix = createMa
   return solveLowerTransposeMatrix(L, out, out);
 }
 
-/** A⁻¹ from A's factor L, by solving A X = I. */
+/**
+ * A⁻¹ from A's factor L as Zᵀ Z with Z = L⁻¹ (LAPACK `dpotri`): the triangular inverse and the triangular product
+ * each cost n³/3 flops and touch one triangle, a third of solving A X = I column by column (2n³), and the result
+ * is exactly symmetric (the lower triangle is mirrored). `out` may be `L` itself.
+ */
 export function choleskyInverse(L: Matrix, out: Matrix = createMatrix(L.rows, L.rows)): Matrix {
   assertSquare(L, "L");
   const n = L.rows;
   assertShape(out, n, n, "out");
-  out.data.fill(0);
-  for (let i = 0; i < n; i++) out.data[i * n + i] = 1;
-  return choleskySolveMatrix(L, out, out);
+  const d = out.data;
+  if (out !== L) d.set(L.data);
+  invertLowerBlock(d, 0, n, n);
+  lowerGramBlock(d, 0, n, n);
+  mirrorLower(d, n);
+  return out;
 }
 
 /** log det A = 2 Σ log L_ii for A = L Lᵀ; summing logs avoids the overflow of multiplying the pivots. */

@@ -90,6 +90,13 @@ export function addToDiagonal(m: Matrix, value: number | Float64Array): void {
   for (let i = 0; i < n; i++) m.data[i * n + i] += value[i];
 }
 
+/** Copies the strict lower triangle of a row-major n × n array onto its upper triangle, making it symmetric. */
+export function mirrorLower(a: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j];
+  }
+}
+
 export function transpose(m: Matrix, out: Matrix = createMatrix(m.cols, m.rows)): Matrix {
   assertShape(out, m.cols, m.rows, "out");
   const { rows, cols, data } = m;

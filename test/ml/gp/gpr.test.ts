@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
 import {
   ConstantKernel,
+  DotProductKernel,
+  ExponentiationKernel,
   ExpSineSquaredKernel,
   GaussianProcessRegressor,
   type GaussianProcessState,
   type Kernel,
   MaternKernel,
   ProductKernel,
+  productOf,
   RationalQuadraticKernel,
   RBFKernel,
   SumKernel,
+  sumOf,
   WhiteKernel,
 } from "../../../src/ml/gp/index.js";
 import { columnMatrix, type Matrix } from "../../../src/ml/linalg/matrix.js";
@@ -74,6 +78,39 @@ const references: { name: string; kernel: () => Kernel; lml: number }[] = [
     name: "ExpSineSquared(1, p=6)",
     kernel: () => scaledPlusNoise(1, new ExpSineSquaredKernel({ lengthScale: 1, periodicity: 6 })),
     lml: -28.57845691223788,
+  },
+  {
+    name: "DotProduct(σ0=1) + 1·RBF(2) + White(0.01)",
+    kernel: () =>
+      sumOf(
+        new DotProductKernel({ sigma0: 1 }),
+        productOf(new ConstantKernel({ constantValue: 1 }), new RBFKernel({ lengthScale: 2 })),
+        new WhiteKernel({ noiseLevel: 0.01 }),
+      ),
+    lml: 8.952999083479643,
+  },
+  {
+    name: "1·RBF(3)·ExpSineSquared(1, p=6) + White(0.01)",
+    kernel: () =>
+      sumOf(
+        productOf(
+          new ConstantKernel({ constantValue: 1 }),
+          new RBFKernel({ lengthScale: 3 }),
+          new ExpSineSquaredKernel({ lengthScale: 1, periodicity: 6 }),
+        ),
+        new WhiteKernel({ noiseLevel: 0.01 }),
+      ),
+    lml: 6.341821051749168,
+  },
+  {
+    // Exponentiation(RBF(2), 2) * ConstantKernel(1) + WhiteKernel(0.01), computed with scikit-learn 1.2.1.
+    name: "RBF(2)² · 1 + White(0.01)",
+    kernel: () =>
+      sumOf(
+        productOf(new ExponentiationKernel(new RBFKernel({ lengthScale: 2 }), 2), new ConstantKernel()),
+        new WhiteKernel({ noiseLevel: 0.01 }),
+      ),
+    lml: 11.467817484089249,
   },
 ];
 

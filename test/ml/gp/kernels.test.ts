@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConstantKernel,
   DotProductKernel,
+  ExponentiationKernel,
   ExpSineSquaredKernel,
   type Kernel,
   kernelFromJSON,
@@ -52,6 +53,23 @@ const kernels: { name: string; kernel: Kernel; hasWhite?: boolean }[] = [
       ),
       new DotProductKernel({ sigma0: 0.2 }),
     ),
+  },
+  { name: "ARD RBF", kernel: new RBFKernel({ lengthScale: [0.8, 1.6] }) },
+  {
+    name: "ARD RBF, one dimension fixed",
+    kernel: new RBFKernel({ lengthScale: [1.3, 0.7], lengthScaleBounds: [[1e-2, 1e2], "fixed"] }),
+  },
+  { name: "Exponentiation RBF^2.5", kernel: new ExponentiationKernel(new RBFKernel({ lengthScale: 1.1 }), 2.5) },
+  {
+    name: "Exponentiation (C·Matern 2.5)^0.5 + White",
+    kernel: sumOf(
+      new ExponentiationKernel(
+        new ProductKernel(new ConstantKernel({ constantValue: 2 }), new MaternKernel({ nu: 2.5 })),
+        0.5,
+      ),
+      white,
+    ),
+    hasWhite: true,
   },
   {
     name: "RationalQuadratic (fixed alpha) · Matern 2.5",
@@ -124,6 +142,23 @@ describe("kernels", () => {
         const K = kernel.k(X, Y).data;
         expect(Array.from(viaJSON.k(X, Y).data)).toEqual(Array.from(K));
         for (let i = 0; i < K.length; i++) expect(again.k(X, Y).data[i]).toBeCloseTo(K[i], 12);
+      });
+
+      it("writes exactly `count` values of a row (and of each gradient row) at the given offsets", () => {
+        const p = kernel.theta.length;
+        const n = X.rows;
+        const { K, gradient } = kernel.kWithGradient(X);
+        const i = 4;
+        const out = new Float64Array(n + 6).fill(Number.NaN);
+        const grad = new Float64Array(3 + p * (n + 2)).fill(Number.NaN);
+        kernel.kRow(X, i, undefined, 3, out, 2, grad, 3, n + 2);
+        expect(Array.from(out.subarray(2, 5))).toEqual(Array.from(K.data.subarray(i * n, i * n + 3)));
+        expect(out.filter((v) => !Number.isNaN(v))).toHaveLength(3);
+        for (let t = 0; t < p; t++) {
+          const row = grad.subarray(3 + t * (n + 2), 3 + t * (n + 2) + 3);
+          expect(Array.from(row)).toEqual(Array.from(gradient[t].data.subarray(i * n, i * n + 3)));
+        }
+        expect(grad.filter((v) => !Number.isNaN(v))).toHaveLength(3 * p);
       });
 
       it("lists only free hyperparameters in θ and its bounds", () => {
@@ -213,5 +248,89 @@ describe("kernels", () => {
     expect(() => new RBFKernel().k(X, createMatrix(2, 3))).toThrow(
       expect.objectContaining({ code: "SLP_INPUT_INVALID" }),
     );
+  });
+});
+
+describe("ARD and exponentiation", () => {
+  it("reduces ARD with equal length scales to the isotropic kernel, and a one-element list to isotropic", () => {
+    const iso = new RBFKernel({ lengthScale: 1.7 });
+    const ard = new RBFKernel({ lengthScale: [1.7, 1.7] });
+    expect(ard.isAnisotropic).toBe(true);
+    expect(new RBFKernel({ lengthScale: [1.7] }).isAnisotropic).toBe(false);
+    const a = ard.k(X, Y).data;
+    const b = iso.k(X, Y).data;
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 14);
+    // dK/d log ℓ (isotropic) is the sum of the per-dimension gradients.
+    const gi = iso.gradient(X)[0].data;
+    const [g0, g1] = ard.gradient(X);
+    for (let i = 0; i < gi.length; i++) expect(g0.data[i] + g1.data[i]).toBeCloseTo(gi[i], 14);
+  });
+
+  it("keeps per-dimension bounds and fixed dimensions through withTheta and JSON", () => {
+    const k = new RBFKernel({ lengthScale: [2, 3], lengthScaleBounds: [[0.1, 10], "fixed"] });
+    expect(k.theta).toHaveLength(1);
+    expect(k.toJSON()).toEqual({ type: "rbf", lengthScale: [2, 3], lengthScaleBounds: [[0.1, 10], "fixed"] });
+    const moved = k.withTheta(new Float64Array([Math.log(4)]));
+    expect(Array.from(moved.lengthScale as Float64Array)).toEqual([4, 3]);
+    const shared = new RBFKernel({ lengthScale: [2, 3], lengthScaleBounds: [0.5, 5] });
+    expect(shared.toJSON().lengthScaleBounds).toEqual([0.5, 5]);
+    expect(kernelFromJSON(JSON.parse(JSON.stringify(shared.toJSON()))).toJSON()).toEqual(shared.toJSON());
+    expect(() => new RBFKernel({ lengthScale: [1, 2], lengthScaleBounds: [[1, 2]] })).toThrow(
+      expect.objectContaining({ code: "SLP_INPUT_INVALID" }),
+    );
+    expect(() => kernelFromJSON({ type: "rbf", lengthScale: [1, "x"], lengthScaleBounds: "fixed" })).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: "/lengthScale/1" })] }),
+    );
+    expect(() => kernelFromJSON({ type: "rbf", lengthScale: [1, 2], lengthScaleBounds: [[1, 2], "loose"] })).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: "/lengthScaleBounds/1" })] }),
+    );
+  });
+
+  it("names exponentiated hyperparameters kernel__… and raises values and the diagonal to the power", () => {
+    const inner = new ProductKernel(new ConstantKernel({ constantValue: 2 }), new RBFKernel({ lengthScale: 1.5 }));
+    const k = new ExponentiationKernel(inner, 3);
+    expect(k.hyperparameters.map((h) => h.name)).toEqual(["kernel__k1__constant_value", "kernel__k2__length_scale"]);
+    const a = k.k(X, Y).data;
+    const b = inner.k(X, Y).data;
+    for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i] ** 3, 13);
+    expect(Array.from(k.diag(X))).toEqual(Array.from(inner.diag(X), (v) => v ** 3));
+    expect(() => new ExponentiationKernel(inner, Number.NaN)).toThrow(
+      expect.objectContaining({ code: "SLP_INPUT_INVALID" }),
+    );
+    expect(() => kernelFromJSON({ type: "exponentiation", kernel: { type: "white" }, exponent: 2 })).toThrow(
+      expect.objectContaining({ details: [expect.objectContaining({ field: "/kernel/noiseLevel" })] }),
+    );
+  });
+});
+
+describe("prepare", () => {
+  it("specialises the periodic kernel to 1-D inputs without changing K(X) or its gradient beyond round-off", () => {
+    const X1 = createMatrix(40, 1);
+    for (let i = 0; i < 40; i++) X1.data[i] = 0.37 * i - 3;
+    const kernel = sumOf(
+      new ProductKernel(
+        new ExpSineSquaredKernel({ lengthScale: 0.8, periodicity: 2.7 }),
+        new ExponentiationKernel(new ExpSineSquaredKernel({ lengthScale: 1.4, periodicity: 5 }), 2),
+      ),
+      white,
+    );
+    const prepared = kernel.prepare(X1);
+    expect(prepared).not.toBe(kernel);
+    expect(prepared.toJSON()).toEqual(kernel.toJSON());
+    const a = kernel.kWithGradient(X1);
+    const b = prepared.kWithGradient(X1);
+    for (let i = 0; i < a.K.data.length; i++) expect(Math.abs(b.K.data[i] - a.K.data[i])).toBeLessThan(1e-14);
+    a.gradient.forEach((g, t) => {
+      for (let i = 0; i < g.data.length; i++) expect(Math.abs(b.gradient[t].data[i] - g.data[i])).toBeLessThan(1e-13);
+    });
+    // Other inputs (or cross-covariances) take the general path.
+    const other = createMatrix(3, 1);
+    other.data.set([0.5, 1, 8]);
+    expect(Array.from(prepared.k(other).data)).toEqual(Array.from(kernel.k(other).data));
+    expect(Array.from(prepared.k(X1, other).data)).toEqual(Array.from(kernel.k(X1, other).data));
+    // Nothing to precompute for several input columns or for kernels without per-point features.
+    expect(kernel.prepare(X)).toBe(kernel);
+    const rbf = new RBFKernel();
+    expect(rbf.prepare(X1)).toBe(rbf);
   });
 });

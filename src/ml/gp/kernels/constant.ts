@@ -1,14 +1,12 @@
-import { cloneMatrix, createMatrix, type Matrix } from "../../linalg/matrix.js";
+import type { Matrix } from "../../linalg/matrix.js";
 import {
   BaseKernel,
   type Bounds,
   type ConstantKernelJSON,
   checkHyperparameter,
-  checkSameFeatures,
   copyBounds,
   DEFAULT_BOUNDS,
   type Hyperparameter,
-  type KernelWithGradient,
   valuesFromTheta,
 } from "./kernel.js";
 
@@ -39,21 +37,24 @@ export class ConstantKernel extends BaseKernel {
     return new ConstantKernel({ constantValue, constantValueBounds: this.hyperparameters[0].bounds });
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
-    if (Y !== undefined) checkSameFeatures(X, Y);
-    const K = createMatrix(X.rows, (Y ?? X).rows);
-    K.data.fill(this.constantValue);
-    return K;
+  kRow(
+    _X: Matrix,
+    _i: number,
+    _Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+  ): void {
+    out.fill(this.constantValue, outOffset, outOffset + count);
+    // dK/d log c = c · 1, the value itself.
+    if (grad && this.hyperparameters[0].bounds !== "fixed")
+      grad.fill(this.constantValue, gradOffset, gradOffset + count);
   }
 
   diag(X: Matrix): Float64Array {
     return new Float64Array(X.rows).fill(this.constantValue);
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const K = this.k(X);
-    // dK/d log c = c · 1, which is K itself.
-    return { K, gradient: this.hyperparameters[0].bounds === "fixed" ? [] : [cloneMatrix(K)] };
   }
 
   toJSON(): ConstantKernelJSON {

@@ -1,50 +1,38 @@
-import { createMatrix, type Matrix } from "../../linalg/matrix.js";
-import { checkSameFeatures } from "./kernel.js";
+import type { Matrix } from "../../linalg/matrix.js";
 
 /**
- * Squared Euclidean distances ‖x_i − y_j‖² between the rows of X (n × d) and Y (m × d), as an n × m matrix that
- * stationary kernels then transform in place. With Y absent each pair is computed once and mirrored, so K(X) is
+ * Squared Euclidean distances ‖x_i − y_j‖² from row i of X to rows 0 … count − 1 of Y (X when absent), into
+ * out[outOffset + j]; stationary kernels then transform the row in place. K(X) uses j ≤ i and mirrors, so it is
  * exactly symmetric with a zero-distance diagonal (as scikit-learn's pdist + squareform).
  */
-export function squaredDistances(X: Matrix, Y?: Matrix): Matrix {
+export function squaredDistanceRow(
+  X: Matrix,
+  i: number,
+  Y: Matrix | undefined,
+  count: number,
+  out: Float64Array,
+  outOffset: number,
+): void {
   const d = X.cols;
   const x = X.data;
-  if (Y === undefined) {
-    const n = X.rows;
-    const out = createMatrix(n, n);
-    const o = out.data;
-    for (let i = 0; i < n; i++) {
-      const xi = i * d;
-      for (let j = 0; j < i; j++) {
-        const xj = j * d;
-        let s = 0;
-        for (let k = 0; k < d; k++) {
-          const diff = x[xi + k] - x[xj + k];
-          s += diff * diff;
-        }
-        o[i * n + j] = s;
-        o[j * n + i] = s;
-      }
+  const y = (Y ?? X).data;
+  if (d === 1) {
+    // One feature (a time axis): the common case, without the inner loop.
+    const xi = x[i];
+    for (let j = 0; j < count; j++) {
+      const diff = xi - y[j];
+      out[outOffset + j] = diff * diff;
     }
-    return out;
+    return;
   }
-  checkSameFeatures(X, Y);
-  const n = X.rows;
-  const m = Y.rows;
-  const y = Y.data;
-  const out = createMatrix(n, m);
-  const o = out.data;
-  for (let i = 0; i < n; i++) {
-    const xi = i * d;
-    for (let j = 0; j < m; j++) {
-      const yj = j * d;
-      let s = 0;
-      for (let k = 0; k < d; k++) {
-        const diff = x[xi + k] - y[yj + k];
-        s += diff * diff;
-      }
-      o[i * m + j] = s;
+  const xi = i * d;
+  for (let j = 0; j < count; j++) {
+    const yj = j * d;
+    let s = 0;
+    for (let k = 0; k < d; k++) {
+      const diff = x[xi + k] - y[yj + k];
+      s += diff * diff;
     }
+    out[outOffset + j] = s;
   }
-  return out;
 }

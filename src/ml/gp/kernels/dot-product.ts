@@ -1,14 +1,12 @@
-import { createMatrix, type Matrix } from "../../linalg/matrix.js";
+import type { Matrix } from "../../linalg/matrix.js";
 import {
   BaseKernel,
   type Bounds,
   checkHyperparameter,
-  checkSameFeatures,
   copyBounds,
   DEFAULT_BOUNDS,
   type DotProductKernelJSON,
   type Hyperparameter,
-  type KernelWithGradient,
   valuesFromTheta,
 } from "./kernel.js";
 
@@ -37,27 +35,30 @@ export class DotProductKernel extends BaseKernel {
     return new DotProductKernel({ sigma0, sigma0Bounds: this.hyperparameters[0].bounds });
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
+  kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+  ): void {
     const other = Y ?? X;
-    if (Y !== undefined) checkSameFeatures(X, Y);
-    const n = X.rows;
-    const m = other.rows;
     const d = X.cols;
     const x = X.data;
     const y = other.data;
+    const xi = i * d;
     const s2 = this.sigma0 * this.sigma0;
-    const K = createMatrix(n, m);
-    const k = K.data;
-    for (let i = 0; i < n; i++) {
-      const xi = i * d;
-      for (let j = 0; j < m; j++) {
-        const yj = j * d;
-        let s = s2;
-        for (let c = 0; c < d; c++) s += x[xi + c] * y[yj + c];
-        k[i * m + j] = s;
-      }
+    for (let j = 0; j < count; j++) {
+      const yj = j * d;
+      let s = s2;
+      for (let c = 0; c < d; c++) s += x[xi + c] * y[yj + c];
+      out[outOffset + j] = s;
     }
-    return K;
+    // dK/d log σ₀ = 2σ₀², the same for every pair.
+    if (grad && this.hyperparameters[0].bounds !== "fixed") grad.fill(2 * s2, gradOffset, gradOffset + count);
   }
 
   diag(X: Matrix): Float64Array {
@@ -72,15 +73,6 @@ export class DotProductKernel extends BaseKernel {
       out[i] = s;
     }
     return out;
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const K = this.k(X);
-    if (this.hyperparameters[0].bounds === "fixed") return { K, gradient: [] };
-    // dK/d log σ₀ = 2σ₀², the same for every pair.
-    const G = createMatrix(X.rows, X.rows);
-    G.data.fill(2 * this.sigma0 * this.sigma0);
-    return { K, gradient: [G] };
   }
 
   toJSON(): DotProductKernelJSON {

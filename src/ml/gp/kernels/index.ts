@@ -1,12 +1,14 @@
 export { ConstantKernel, type ConstantKernelOptions } from "./constant.js";
 export { DotProductKernel, type DotProductKernelOptions } from "./dot-product.js";
 export { ExpSineSquaredKernel, type ExpSineSquaredKernelOptions } from "./exp-sine-squared.js";
+export { ExponentiationKernel, powerOf } from "./exponentiation.js";
 export {
   BaseKernel,
   type Bounds,
   type ConstantKernelJSON,
   DEFAULT_BOUNDS,
   type DotProductKernelJSON,
+  type ExponentiationKernelJSON,
   type ExpSineSquaredKernelJSON,
   type Hyperparameter,
   type Kernel,

@@ -2,6 +2,7 @@ import { invalidInput, isSlipwayError, SlipwayError } from "../../../core/index.
 import { ConstantKernel } from "./constant.js";
 import { DotProductKernel } from "./dot-product.js";
 import { ExpSineSquaredKernel } from "./exp-sine-squared.js";
+import { ExponentiationKernel } from "./exponentiation.js";
 import type { Bounds, Kernel } from "./kernel.js";
 import { MaternKernel } from "./matern.js";
 import { ProductKernel } from "./product.js";
@@ -19,6 +20,7 @@ export const KERNEL_TYPES = [
   "dot-product",
   "matern",
   "rational-quadratic",
+  "exponentiation",
   "sum",
   "product",
 ] as const;
@@ -47,8 +49,19 @@ function fromJSONAt(json: unknown, path: string): Kernel {
         });
       case "white":
         return new WhiteKernel({ noiseLevel: num("noiseLevel"), noiseLevelBounds: bounds("noiseLevelBounds") });
-      case "rbf":
+      case "rbf": {
+        // ARD: a list of length scales, with shared bounds or one per dimension.
+        if (Array.isArray(o.lengthScale)) {
+          const lengthScale = readNumberList(o, "lengthScale", path);
+          const b = o.lengthScaleBounds;
+          const perDimension = Array.isArray(b) && (Array.isArray(b[0]) || b[0] === "fixed");
+          const lengthScaleBounds = perDimension
+            ? readBoundsList(o, "lengthScaleBounds", path)
+            : bounds("lengthScaleBounds");
+          return new RBFKernel({ lengthScale, lengthScaleBounds });
+        }
         return new RBFKernel({ lengthScale: num("lengthScale"), lengthScaleBounds: bounds("lengthScaleBounds") });
+      }
       case "exp-sine-squared":
         return new ExpSineSquaredKernel({
           lengthScale: num("lengthScale"),
@@ -76,6 +89,8 @@ function fromJSONAt(json: unknown, path: string): Kernel {
           lengthScaleBounds: bounds("lengthScaleBounds"),
           alphaBounds: bounds("alphaBounds"),
         });
+      case "exponentiation":
+        return new ExponentiationKernel(fromJSONAt(o.kernel, `${path}/kernel`), num("exponent"));
       case "sum":
         return new SumKernel(fromJSONAt(o.k1, `${path}/k1`), fromJSONAt(o.k2, `${path}/k2`));
       case "product":
@@ -107,14 +122,45 @@ function readNumber(o: Record<string, unknown>, key: string, path: string): numb
 }
 
 function readBounds(o: Record<string, unknown>, key: string, path: string): Bounds {
-  const v = o[key];
+  const bounds = toBounds(o[key]);
+  if (bounds === undefined) {
+    throw invalidInput(`kernel field ${key} must be "fixed" or a [lower, upper] pair`, [
+      { field: `${path}/${key}`, reason: `got ${JSON.stringify(o[key])}` },
+    ]);
+  }
+  return bounds;
+}
+
+function toBounds(v: unknown): Bounds | undefined {
   if (v === "fixed") return "fixed";
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === "number" && typeof v[1] === "number") {
     return [v[0], v[1]];
   }
-  throw invalidInput(`kernel field ${key} must be "fixed" or a [lower, upper] pair`, [
-    { field: `${path}/${key}`, reason: `got ${JSON.stringify(v)}` },
-  ]);
+  return undefined;
+}
+
+function readBoundsList(o: Record<string, unknown>, key: string, path: string): Bounds[] {
+  const v = o[key];
+  const list = Array.isArray(v) ? v.map(toBounds) : [];
+  const bad = list.indexOf(undefined);
+  if (list.length === 0 || bad >= 0) {
+    throw invalidInput(`kernel field ${key} must list "fixed" or [lower, upper] per dimension`, [
+      { field: `${path}/${key}${bad >= 0 ? `/${bad}` : ""}`, reason: `got ${JSON.stringify(v)}` },
+    ]);
+  }
+  return list.filter((b): b is Bounds => b !== undefined);
+}
+
+function readNumberList(o: Record<string, unknown>, key: string, path: string): number[] {
+  const v = o[key];
+  const list: unknown[] = Array.isArray(v) ? v : [];
+  const bad = list.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
+  if (list.length === 0 || bad >= 0) {
+    throw invalidInput(`kernel field ${key} must be a non-empty list of finite numbers`, [
+      { field: `${path}/${key}${bad >= 0 ? `/${bad}` : ""}`, reason: `got ${JSON.stringify(v)}` },
+    ]);
+  }
+  return list.filter((x): x is number => typeof x === "number");
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -7,6 +7,9 @@ import { BaseKernel, countFree, type Hyperparameter, type Kernel } from "./kerne
  */
 export abstract class KernelOperator extends BaseKernel {
   readonly hyperparameters: readonly Hyperparameter[];
+  /** The lengths of k1's and k2's θ: where k2's gradient rows start in a row evaluation. */
+  protected readonly k1Free: number;
+  protected readonly k2Free: number;
 
   constructor(
     readonly k1: Kernel,
@@ -17,12 +20,14 @@ export abstract class KernelOperator extends BaseKernel {
       ...k1.hyperparameters.map((h) => ({ ...h, name: `k1__${h.name}` })),
       ...k2.hyperparameters.map((h) => ({ ...h, name: `k2__${h.name}` })),
     ];
+    this.k1Free = countFree(k1.hyperparameters);
+    this.k2Free = countFree(k2.hyperparameters);
   }
 
   /** θ split into k1's and k2's parts (views, no copy). */
   protected splitTheta(theta: Float64Array): [Float64Array, Float64Array] {
-    const n1 = countFree(this.k1.hyperparameters);
-    const n2 = countFree(this.k2.hyperparameters);
+    const n1 = this.k1Free;
+    const n2 = this.k2Free;
     if (theta.length !== n1 + n2) {
       throw invalidInput("theta has the wrong length for this kernel", [
         { field: "theta", reason: `expected ${n1 + n2} values, got ${theta.length}` },

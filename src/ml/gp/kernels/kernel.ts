@@ -5,16 +5,21 @@
  * are dK/dθ, i.e. with respect to the log hyperparameters, computed analytically.
  */
 import { invalidInput } from "../../../core/index.js";
-import type { Matrix } from "../../linalg/matrix.js";
+import { createMatrix, type Matrix, mirrorLower } from "../../linalg/matrix.js";
 
 /** Positive [lower, upper] bounds for optimisation, or "fixed" to keep the value out of θ. */
 export type Bounds = [number, number] | "fixed";
 
-/** One scalar hyperparameter; composite kernels prefix names with `k1__` / `k2__` like scikit-learn. */
+/**
+ * One scalar hyperparameter; composite kernels prefix names with `k1__` / `k2__` like scikit-learn. A vector-valued
+ * hyperparameter (scikit-learn's `n_elements > 1`, e.g. an ARD `length_scale`) is one record per element, all with
+ * the same name and `element` set to the index, so θ keeps one entry per record.
+ */
 export interface Hyperparameter {
   name: string;
   value: number;
   bounds: Bounds;
+  element?: number;
 }
 
 /** K(X, X) and its derivative with respect to each θ component (one n × n matrix per free hyperparameter). */
@@ -40,6 +45,31 @@ export interface Kernel {
   gradient(X: Matrix): Matrix[];
   /** K(X, X) and dK/dθ from one pass (products need both factors' values and gradients). */
   kWithGradient(X: Matrix): KernelWithGradient;
+  /**
+   * Row i of K(X, Y) (Y absent: K(X, X), where white noise sits on the diagonal) for columns 0 … count − 1:
+   * out[outOffset + j] = k(x_i, y_j). With `grad`, also ∂k(x_i, y_j)/∂θ_t into grad[gradOffset + t·stride + j] for
+   * every free θ_t. Building K a row at a time lets the log marginal likelihood contract each gradient row as it is
+   * made, with O(n · |θ|) scratch instead of one n × n matrix per hyperparameter; it is the primitive `k` and
+   * `kWithGradient` are built on.
+   */
+  kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset?: number,
+    stride?: number,
+  ): void;
+  /**
+   * This kernel, possibly specialised to the inputs X: its `kRow` for rows of K(X) (Y absent) may use per-point
+   * features computed once here (e.g. the periodic kernel's sin and cos of each phase, so a pair costs four
+   * multiplications instead of a sine). Valid while X is unchanged; the log marginal likelihood prepares once per
+   * evaluation. Values equal the unprepared kernel's up to round-off.
+   */
+  prepare(X: Matrix): Kernel;
   toJSON(): KernelJSON;
 }
 
@@ -55,8 +85,10 @@ export interface WhiteKernelJSON {
 }
 export interface RBFKernelJSON {
   type: "rbf";
-  lengthScale: number;
-  lengthScaleBounds: Bounds;
+  /** A number (isotropic), or one length scale per input column (ARD). */
+  lengthScale: number | number[];
+  /** Shared by every dimension, or (ARD only) one entry per dimension. */
+  lengthScaleBounds: Bounds | Bounds[];
 }
 export interface ExpSineSquaredKernelJSON {
   type: "exp-sine-squared";
@@ -83,6 +115,11 @@ export interface RationalQuadraticKernelJSON {
   lengthScaleBounds: Bounds;
   alphaBounds: Bounds;
 }
+export interface ExponentiationKernelJSON {
+  type: "exponentiation";
+  kernel: KernelJSON;
+  exponent: number;
+}
 export interface SumKernelJSON {
   type: "sum";
   k1: KernelJSON;
@@ -103,6 +140,7 @@ export type KernelJSON =
   | DotProductKernelJSON
   | MaternKernelJSON
   | RationalQuadraticKernelJSON
+  | ExponentiationKernelJSON
   | SumKernelJSON
   | ProductKernelJSON;
 
@@ -110,15 +148,25 @@ export type KernelJSON =
 export const DEFAULT_BOUNDS: [number, number] = [1e-5, 1e5];
 
 /**
- * What every kernel derives from its hyperparameter records: θ, log-bounds and the gradient shortcut. Subclasses
- * provide the records, the covariance and its gradient.
+ * What every kernel derives from its hyperparameter records and its `kRow`: θ, log-bounds, full covariance
+ * matrices and gradients. Subclasses provide the records, one row of the covariance (with its gradient) and the
+ * diagonal.
  */
 export abstract class BaseKernel implements Kernel {
   abstract readonly hyperparameters: readonly Hyperparameter[];
   abstract withTheta(theta: Float64Array): Kernel;
-  abstract k(X: Matrix, Y?: Matrix): Matrix;
   abstract diag(X: Matrix): Float64Array;
-  abstract kWithGradient(X: Matrix): KernelWithGradient;
+  abstract kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset?: number,
+    stride?: number,
+  ): void;
   abstract toJSON(): KernelJSON;
 
   get theta(): Float64Array {
@@ -142,9 +190,58 @@ export abstract class BaseKernel implements Kernel {
     return { lower, upper };
   }
 
+  /**
+   * K(X, Y), n × m. K(X) is built from rows j ≤ i and mirrored, so it is exactly symmetric (as scikit-learn's
+   * pdist + squareform).
+   */
+  k(X: Matrix, Y?: Matrix): Matrix {
+    const n = X.rows;
+    if (Y !== undefined) {
+      checkSameFeatures(X, Y);
+      const m = Y.rows;
+      const K = createMatrix(n, m);
+      for (let i = 0; i < n; i++) this.kRow(X, i, Y, m, K.data, i * m);
+      return K;
+    }
+    const K = createMatrix(n, n);
+    const k = K.data;
+    for (let i = 0; i < n; i++) this.kRow(X, i, undefined, i + 1, k, i * n);
+    mirrorLower(k, n);
+    return K;
+  }
+
+  kWithGradient(X: Matrix): KernelWithGradient {
+    const n = X.rows;
+    const p = countFree(this.hyperparameters);
+    const K = createMatrix(n, n);
+    const gradient: Matrix[] = [];
+    for (let t = 0; t < p; t++) gradient.push(createMatrix(n, n));
+    const rows = new Float64Array(p * n);
+    for (let i = 0; i < n; i++) {
+      this.kRow(X, i, undefined, i + 1, K.data, i * n, rows, 0, n);
+      for (let t = 0; t < p; t++) gradient[t].data.set(rows.subarray(t * n, t * n + i + 1), i * n);
+    }
+    mirrorLower(K.data, n);
+    for (const g of gradient) mirrorLower(g.data, n);
+    return { K, gradient };
+  }
+
   gradient(X: Matrix): Matrix[] {
     return this.kWithGradient(X).gradient;
   }
+
+  prepare(_X: Matrix): Kernel {
+    return this;
+  }
+}
+
+/**
+ * A reusable row buffer of at least `length` values: composite kernels keep one per instance for a child's row,
+ * so evaluating K allocates per kernel, not per row. (Single-threaded: a kernel instance never re-enters its own
+ * `kRow`, since kernel trees are immutable and acyclic.)
+ */
+export function ensureLength(buffer: Float64Array, length: number): Float64Array {
+  return buffer.length >= length ? buffer : new Float64Array(Math.max(length, 2 * buffer.length));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { invalidInput } from "../../../core/index.js";
-import { createMatrix, type Matrix } from "../../linalg/matrix.js";
-import { squaredDistances } from "./distance.js";
+import type { Matrix } from "../../linalg/matrix.js";
+import { squaredDistanceRow } from "./distance.js";
 import {
   BaseKernel,
   type Bounds,
@@ -8,7 +8,6 @@ import {
   copyBounds,
   DEFAULT_BOUNDS,
   type Hyperparameter,
-  type KernelWithGradient,
   type MaternKernelJSON,
   valuesFromTheta,
 } from "./kernel.js";
@@ -56,51 +55,46 @@ export class MaternKernel extends BaseKernel {
     return new MaternKernel({ lengthScale, lengthScaleBounds: this.hyperparameters[0].bounds, nu: this.nu });
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
-    const K = squaredDistances(X, Y);
-    const k = K.data;
+  kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+  ): void {
+    squaredDistanceRow(X, i, Y, count, out, outOffset);
     const inv = 1 / this.lengthScale;
     const nu = this.nu;
-    for (let i = 0; i < k.length; i++) {
-      const r = Math.sqrt(k[i]) * inv;
-      if (nu === 0.5) k[i] = Math.exp(-r);
-      else if (nu === 1.5) k[i] = (1 + SQRT3 * r) * Math.exp(-SQRT3 * r);
-      else k[i] = (1 + SQRT5 * r + (5 / 3) * r * r) * Math.exp(-SQRT5 * r);
+    const free = grad !== undefined && this.hyperparameters[0].bounds !== "fixed";
+    // dK/d log ℓ = −r dK/dr, since dr/d log ℓ = −r:
+    //   ν = 1/2: r e^{−r};  ν = 3/2: 3r² e^{−√3 r};  ν = 5/2: (5/3) r² (1 + √5 r) e^{−√5 r}.
+    for (let j = 0; j < count; j++) {
+      const r = Math.sqrt(out[outOffset + j]) * inv;
+      let kv: number;
+      let g: number;
+      if (nu === 0.5) {
+        const e = Math.exp(-r);
+        kv = e;
+        g = r * e;
+      } else if (nu === 1.5) {
+        const e = Math.exp(-SQRT3 * r);
+        kv = (1 + SQRT3 * r) * e;
+        g = 3 * r * r * e;
+      } else {
+        const e = Math.exp(-SQRT5 * r);
+        kv = (1 + SQRT5 * r + (5 / 3) * r * r) * e;
+        g = (5 / 3) * r * r * (1 + SQRT5 * r) * e;
+      }
+      out[outOffset + j] = kv;
+      if (free) grad[gradOffset + j] = g;
     }
-    return K;
   }
 
   diag(X: Matrix): Float64Array {
     return new Float64Array(X.rows).fill(1);
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const D = squaredDistances(X);
-    const n = X.rows;
-    const K = createMatrix(n, n);
-    const k = K.data;
-    const g = D.data;
-    const inv = 1 / this.lengthScale;
-    const nu = this.nu;
-    // dK/d log ℓ = −r dK/dr, since dr/d log ℓ = −r:
-    //   ν = 1/2: r e^{−r};  ν = 3/2: 3r² e^{−√3 r};  ν = 5/2: (5/3) r² (1 + √5 r) e^{−√5 r}.
-    for (let i = 0; i < g.length; i++) {
-      const r = Math.sqrt(g[i]) * inv;
-      if (nu === 0.5) {
-        const e = Math.exp(-r);
-        k[i] = e;
-        g[i] = r * e;
-      } else if (nu === 1.5) {
-        const e = Math.exp(-SQRT3 * r);
-        k[i] = (1 + SQRT3 * r) * e;
-        g[i] = 3 * r * r * e;
-      } else {
-        const e = Math.exp(-SQRT5 * r);
-        k[i] = (1 + SQRT5 * r + (5 / 3) * r * r) * e;
-        g[i] = (5 / 3) * r * r * (1 + SQRT5 * r) * e;
-      }
-    }
-    return { K, gradient: this.hyperparameters[0].bounds === "fixed" ? [] : [D] };
   }
 
   toJSON(): MaternKernelJSON {

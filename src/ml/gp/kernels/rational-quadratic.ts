@@ -1,5 +1,5 @@
-import { createMatrix, type Matrix } from "../../linalg/matrix.js";
-import { squaredDistances } from "./distance.js";
+import type { Matrix } from "../../linalg/matrix.js";
+import { squaredDistanceRow } from "./distance.js";
 import {
   BaseKernel,
   type Bounds,
@@ -7,7 +7,6 @@ import {
   copyBounds,
   DEFAULT_BOUNDS,
   type Hyperparameter,
-  type KernelWithGradient,
   type RationalQuadraticKernelJSON,
   valuesFromTheta,
 } from "./kernel.js";
@@ -52,45 +51,39 @@ export class RationalQuadraticKernel extends BaseKernel {
     });
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
-    const K = squaredDistances(X, Y);
-    const k = K.data;
-    const scale = 1 / (2 * this.alpha * this.lengthScale * this.lengthScale);
-    for (let i = 0; i < k.length; i++) k[i] = (1 + k[i] * scale) ** -this.alpha;
-    return K;
+  kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+    stride = 0,
+  ): void {
+    squaredDistanceRow(X, i, Y, count, out, outOffset);
+    const alphaFree = grad !== undefined && this.hyperparameters[0].bounds !== "fixed";
+    const lengthFree = grad !== undefined && this.hyperparameters[1].bounds !== "fixed";
+    const a = this.alpha;
+    const l2 = this.lengthScale * this.lengthScale;
+    const scale = 1 / (2 * a * l2);
+    const alphaRow = gradOffset;
+    const lengthRow = gradOffset + (alphaFree ? stride : 0);
+    // With b = 1 + d²/(2αℓ²), log K = −α log b, so
+    //   dK/d log ℓ = K d² / (ℓ² b),   dK/d log α = K (−α log b + d² / (2ℓ² b)).
+    for (let j = 0; j < count; j++) {
+      const d2 = out[outOffset + j];
+      const b = 1 + d2 * scale;
+      const kv = b ** -a;
+      out[outOffset + j] = kv;
+      if (alphaFree) grad[alphaRow + j] = kv * (-a * Math.log(b) + d2 / (2 * l2 * b));
+      if (lengthFree) grad[lengthRow + j] = (kv * d2) / (l2 * b);
+    }
   }
 
   diag(X: Matrix): Float64Array {
     return new Float64Array(X.rows).fill(1);
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const D = squaredDistances(X);
-    const n = X.rows;
-    const K = createMatrix(n, n);
-    const alphaFree = this.hyperparameters[0].bounds !== "fixed";
-    const lengthFree = this.hyperparameters[1].bounds !== "fixed";
-    const dAlpha = alphaFree ? createMatrix(n, n) : undefined;
-    const dLength = lengthFree ? createMatrix(n, n) : undefined;
-    const a = this.alpha;
-    const l2 = this.lengthScale * this.lengthScale;
-    const scale = 1 / (2 * a * l2); // as in k(), so both paths give bit-identical K
-    const d = D.data;
-    const k = K.data;
-    // With b = 1 + d²/(2αℓ²), log K = −α log b, so
-    //   dK/d log ℓ = K d² / (ℓ² b),   dK/d log α = K (−α log b + d² / (2ℓ² b)).
-    for (let i = 0; i < d.length; i++) {
-      const d2 = d[i];
-      const b = 1 + d2 * scale;
-      const kv = b ** -a;
-      k[i] = kv;
-      if (dAlpha) dAlpha.data[i] = kv * (-a * Math.log(b) + d2 / (2 * l2 * b));
-      if (dLength) dLength.data[i] = (kv * d2) / (l2 * b);
-    }
-    const gradient: Matrix[] = [];
-    if (dAlpha) gradient.push(dAlpha);
-    if (dLength) gradient.push(dLength);
-    return { K, gradient };
   }
 
   toJSON(): RationalQuadraticKernelJSON {

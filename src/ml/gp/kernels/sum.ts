@@ -1,20 +1,38 @@
 import type { Matrix } from "../../linalg/matrix.js";
-import type { Kernel, KernelWithGradient, SumKernelJSON } from "./kernel.js";
+import { ensureLength, type Kernel, type SumKernelJSON } from "./kernel.js";
 import { KernelOperator } from "./kernel-operator.js";
 
 /** k = k1 + k2; dK/dθ is k1's gradients followed by k2's. */
 export class SumKernel extends KernelOperator {
+  private scratch: Float64Array = new Float64Array(0);
+
   withTheta(theta: Float64Array): SumKernel {
     const [t1, t2] = this.splitTheta(theta);
     return new SumKernel(this.k1.withTheta(t1), this.k2.withTheta(t2));
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
-    const K = this.k1.k(X, Y);
-    const k = K.data;
-    const k2 = this.k2.k(X, Y).data;
-    for (let i = 0; i < k.length; i++) k[i] += k2[i];
-    return K;
+  override prepare(X: Matrix): SumKernel {
+    const k1 = this.k1.prepare(X);
+    const k2 = this.k2.prepare(X);
+    return k1 === this.k1 && k2 === this.k2 ? this : new SumKernel(k1, k2);
+  }
+
+  kRow(
+    X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+    stride = 0,
+  ): void {
+    this.scratch = ensureLength(this.scratch, count);
+    const k2 = this.scratch;
+    this.k1.kRow(X, i, Y, count, out, outOffset, grad, gradOffset, stride);
+    this.k2.kRow(X, i, Y, count, k2, 0, grad, gradOffset + this.k1Free * stride, stride);
+    for (let j = 0; j < count; j++) out[outOffset + j] += k2[j];
   }
 
   diag(X: Matrix): Float64Array {
@@ -22,15 +40,6 @@ export class SumKernel extends KernelOperator {
     const d2 = this.k2.diag(X);
     for (let i = 0; i < d.length; i++) d[i] += d2[i];
     return d;
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const a = this.k1.kWithGradient(X);
-    const b = this.k2.kWithGradient(X);
-    const k = a.K.data;
-    const k2 = b.K.data;
-    for (let i = 0; i < k.length; i++) k[i] += k2[i];
-    return { K: a.K, gradient: [...a.gradient, ...b.gradient] };
   }
 
   toJSON(): SumKernelJSON {

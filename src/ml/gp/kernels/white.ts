@@ -1,13 +1,11 @@
-import { cloneMatrix, createMatrix, type Matrix } from "../../linalg/matrix.js";
+import type { Matrix } from "../../linalg/matrix.js";
 import {
   BaseKernel,
   type Bounds,
   checkHyperparameter,
-  checkSameFeatures,
   copyBounds,
   DEFAULT_BOUNDS,
   type Hyperparameter,
-  type KernelWithGradient,
   valuesFromTheta,
   type WhiteKernelJSON,
 } from "./kernel.js";
@@ -43,25 +41,27 @@ export class WhiteKernel extends BaseKernel {
     return new WhiteKernel({ noiseLevel, noiseLevelBounds: this.hyperparameters[0].bounds });
   }
 
-  k(X: Matrix, Y?: Matrix): Matrix {
-    if (Y !== undefined) {
-      checkSameFeatures(X, Y);
-      return createMatrix(X.rows, Y.rows);
-    }
-    const n = X.rows;
-    const K = createMatrix(n, n);
-    for (let i = 0; i < n; i++) K.data[i * n + i] = this.noiseLevel;
-    return K;
+  kRow(
+    _X: Matrix,
+    i: number,
+    Y: Matrix | undefined,
+    count: number,
+    out: Float64Array,
+    outOffset: number,
+    grad?: Float64Array,
+    gradOffset = 0,
+  ): void {
+    out.fill(0, outOffset, outOffset + count);
+    const free = grad !== undefined && this.hyperparameters[0].bounds !== "fixed";
+    if (free) grad.fill(0, gradOffset, gradOffset + count);
+    if (Y !== undefined || i >= count) return;
+    out[outOffset + i] = this.noiseLevel;
+    // dK/d log σ²_n = σ²_n I, the value itself.
+    if (free) grad[gradOffset + i] = this.noiseLevel;
   }
 
   diag(X: Matrix): Float64Array {
     return new Float64Array(X.rows).fill(this.noiseLevel);
-  }
-
-  kWithGradient(X: Matrix): KernelWithGradient {
-    const K = this.k(X);
-    // dK/d log σ²_n = σ²_n I = K.
-    return { K, gradient: this.hyperparameters[0].bounds === "fixed" ? [] : [cloneMatrix(K)] };
   }
 
   toJSON(): WhiteKernelJSON {
