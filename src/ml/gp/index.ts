@@ -11,4 +11,11 @@ export {
   logMarginalLikelihoodAt,
   logMarginalLikelihoodFromFactor,
 } from "./log-marginal-likelihood.js";
-export { type OptimizerRun, searchTheta, type ThetaSearchOptions } from "./optimize-theta.js";
+export {
+  type LogLikelihoodObjective,
+  type OptimizerRun,
+  searchTheta,
+  searchThetaBy,
+  type ThetaSearchOptions,
+} from "./optimize-theta.js";
+export * from "./state-space/index.js";

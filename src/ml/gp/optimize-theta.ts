@@ -28,10 +28,13 @@ export interface OptimizerRun {
   theta: Float64Array;
   logMarginalLikelihood: number;
   iterations: number;
-  /** Log marginal likelihood + gradient evaluations, each O(n³). */
+  /** Objective evaluations: the likelihood with its gradient, or alone in line-search trials where cheaper. */
   evaluations: number;
   converged: boolean;
 }
+
+/** log p(y | θ) of a kernel, writing d log p / dθ into `gradient` (same length as the kernel's θ). */
+export type LogLikelihoodObjective = (kernel: Kernel, gradient: Float64Array) => number;
 
 /** The best θ over all starts (the kernel's θ when every start fails) and the record of each start. */
 export function searchTheta(
@@ -41,12 +44,25 @@ export function searchTheta(
   alpha: number | Float64Array,
   options: ThetaSearchOptions,
 ): { theta: Float64Array; runs: OptimizerRun[] } {
-  const { lower, upper } = kernel.bounds;
   const workspace = new LogMarginalLikelihoodWorkspace(X.rows);
+  return searchThetaBy(kernel, (k, gradient) => logMarginalLikelihoodAt(k, X, y, alpha, gradient, workspace), options);
+}
+
+/**
+ * `searchTheta` for any log marginal likelihood (the dense path's, or a state-space filter's). `valueOnly`, when
+ * given, is used for line-search trials where the gradient costs many likelihood evaluations.
+ */
+export function searchThetaBy(
+  kernel: Kernel,
+  logLikelihood: LogLikelihoodObjective,
+  options: ThetaSearchOptions,
+  valueOnly?: (kernel: Kernel) => number,
+): { theta: Float64Array; runs: OptimizerRun[] } {
+  const { lower, upper } = kernel.bounds;
   let evaluations = 0;
   const objective = (theta: Float64Array, grad: Float64Array): number => {
     evaluations++;
-    const value = logMarginalLikelihoodAt(kernel.withTheta(theta), X, y, alpha, grad, workspace);
+    const value = logLikelihood(kernel.withTheta(theta), grad);
     if (!Number.isFinite(value)) {
       grad.fill(0);
       return Number.POSITIVE_INFINITY;
@@ -54,6 +70,13 @@ export function searchTheta(
     for (let i = 0; i < grad.length; i++) grad[i] = -grad[i];
     return -value;
   };
+  const value = valueOnly
+    ? (theta: Float64Array): number => {
+        evaluations++;
+        const v = valueOnly(kernel.withTheta(theta));
+        return Number.isFinite(v) ? -v : Number.POSITIVE_INFINITY;
+      }
+    : undefined;
   const runs: OptimizerRun[] = [];
   let best = kernel.theta;
   let bestF = Number.POSITIVE_INFINITY;
@@ -73,6 +96,7 @@ export function searchTheta(
       maxIterations: options.maxIterations,
       gradientTolerance: options.gradientTolerance,
       functionTolerance: options.functionTolerance,
+      value,
     });
     runs.push({
       start,

@@ -16,6 +16,11 @@ export interface MinimizeOptions {
   /** Stop when the relative decrease of f over one iteration is below this. */
   functionTolerance?: number;
   memory?: number;
+  /**
+   * f alone, for line-search trials, when it is much cheaper than f with ∇f (a finite-difference gradient): the
+   * gradient is then evaluated only at accepted points.
+   */
+  value?: (x: Float64Array) => number;
 }
 
 export interface MinimizeResult {
@@ -91,14 +96,15 @@ export function minimize(objective: Objective, x0: Float64Array, options: Minimi
         xNew[i] = xi;
         actualSlope += g[i] * (xi - x[i]);
       }
-      fNew = objective(xNew, gNew);
+      fNew = options.value ? options.value(xNew) : objective(xNew, gNew);
       if (Number.isFinite(fNew) && fNew <= f + 1e-4 * actualSlope) {
         accepted = true;
         break;
       }
-      step *= 0.5;
+      step *= backtrackFactor(f, fNew, actualSlope);
     }
     if (!accepted) break;
+    if (options.value) fNew = objective(xNew, gNew);
     const s = new Float64Array(n);
     const y = new Float64Array(n);
     let sy = 0;
@@ -173,6 +179,16 @@ function twoLoop(
     const a = alpha[j];
     for (let i = 0; i < n; i++) if (free[i]) d[i] = d[i] + (a - b) * s[i];
   }
+}
+
+/**
+ * The next trial's fraction of the current step: the minimiser of the quadratic through f, the slope and the
+ * rejected value (Nocedal & Wright §3.5), kept in [0.1, 0.5] so a poor model neither stalls nor overshoots.
+ */
+function backtrackFactor(f: number, fTrial: number, slope: number): number {
+  if (!Number.isFinite(fTrial) || !(slope < 0)) return 0.5;
+  const t = -slope / (2 * (fTrial - f - slope));
+  return Number.isFinite(t) ? Math.min(0.5, Math.max(0.1, t)) : 0.5;
 }
 
 function projectedGradientNorm(x: Float64Array, g: Float64Array, lower: Float64Array, upper: Float64Array): number {

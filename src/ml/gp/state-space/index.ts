@@ -1,0 +1,10 @@
+export { type FilteredState, kalmanFilter, propagate } from "./kalman-filter.js";
+export { periodicSeries } from "./periodic-series.js";
+export {
+  hasStateSpaceForm,
+  StateSpaceGaussianProcess,
+  type StateSpaceGaussianProcessOptions,
+  type StateSpaceGaussianProcessState,
+  stateSpaceLogLikelihood,
+} from "./state-space-gpr.js";
+export { StateSpaceModel, stateSpaceModel } from "./state-space-model.js";
