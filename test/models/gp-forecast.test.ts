@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Frame, frameOf } from "../../src/core/index.js";
 import { Rng } from "../../src/ml/random.js";
-import { familyFor, type TrainSpec, trainModel } from "../../src/models/index.js";
+import { chooseSolver, STATE_SPACE_MIN_POINTS } from "../../src/models/families/gp-forecast.js";
+import { familyFor, loadBundledModel, saveBundle, type TrainSpec, trainModel } from "../../src/models/index.js";
+import { LocalFolderStore } from "../../src/store/index.js";
 
 /** y = level + slope·t + amplitude·sin(2πt/12) + N(0, σ²), monthly from 2010-01. */
 function series(n: number, opts: { slope?: number; amplitude?: number; sigma?: number; seed?: number } = {}): Frame {
@@ -103,5 +108,53 @@ describe("gp forecaster", () => {
     expect(() => familyFor("gp", "forecast").fit(frame, spec({ transform: "log" }))).toThrowError(/positive/);
     const auto = trainModel(frame, spec({}), "auto", { kind: "holdout", rows: 12 });
     expect(auto.candidates.some((c) => c.params)).toBe(false);
+  });
+});
+
+describe("gp forecaster on the state-space solver", () => {
+  it("auto keeps the dense solver up to 2,000 observations and takes the Kalman filter past them", () => {
+    expect(chooseSolver("auto", STATE_SPACE_MIN_POINTS)).toBe("dense");
+    expect(chooseSolver("auto", STATE_SPACE_MIN_POINTS + 1)).toBe("state-space");
+    expect(chooseSolver("dense", 50_000)).toBe("dense");
+    expect(chooseSolver("state-space", 30)).toBe("state-space");
+  });
+
+  it("forecasts a trending seasonal series as well as the dense solver, with a filtered state in the bundle", async () => {
+    const frame = series(96);
+    const dense = trainModel(frame, spec({}), "gp", { kind: "holdout", rows: 12 });
+    const kalman = trainModel(frame, spec({ solver: "state-space" }), "gp", { kind: "holdout", rows: 12 });
+    expect(kalman.model.describe()).toMatchObject({ solver: "state-space", period: 12 });
+    expect(dense.model.describe()).toMatchObject({ solver: "dense" });
+    expect(kalman.metrics.r2).toBeGreaterThan(0.9);
+    expect(kalman.metrics.mae).toBeLessThan(1.5 * dense.metrics.mae);
+    expect(kalman.metrics.coverage95).toBeGreaterThanOrEqual(0.75);
+    const state = kalman.model.state();
+    expect(Object.keys(state.blobs).sort()).toEqual(["filteredCov", "filteredMean"]);
+
+    const dir = await mkdtemp(join(tmpdir(), "slipway-gp-ss-"));
+    try {
+      const store = new LocalFolderStore(dir);
+      await saveBundle(store, "m/1", kalman.model, { metrics: kalman.metrics, lineage: {} });
+      const loaded = await loadBundledModel(store, "m/1");
+      expect(loaded.forecast(6, 0.9)).toEqual(kalman.model.forecast(6, 0.9));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a replay keeps the champion's solver and kernel", () => {
+    const champion = familyFor("gp", "forecast").fit(series(72), spec({ solver: "state-space" }));
+    const replay = familyFor("gp", "forecast").fit(series(84, { seed: 2 }), spec({}), {
+      hyperparametersFrom: champion.state(),
+    });
+    expect(replay.describe()).toMatchObject({ solver: "state-space", kernel: champion.describe().kernel });
+  });
+
+  it("answers a time before the last observation with a clear input error, and rejects an unknown solver", () => {
+    const model = familyFor("gp", "forecast").fit(series(48), spec({ solver: "state-space" }));
+    expect(() => model.forecastAt(Float64Array.of(Date.UTC(2011, 0, 1)), 0.95)).toThrowError(
+      expect.objectContaining({ code: "SLP_INPUT_INVALID" }),
+    );
+    expect(() => familyFor("gp", "forecast").fit(series(48), spec({ solver: "sparse" }))).toThrowError(/solver/);
   });
 });

@@ -9,12 +9,14 @@ import {
   type Kernel,
   type KernelJSON,
   kernelFromJSON,
+  MaternKernel,
   productOf,
   RBFKernel,
+  StateSpaceGaussianProcess,
   sumOf,
   WhiteKernel,
 } from "../../ml/gp/index.js";
-import { matrixFrom } from "../../ml/linalg/matrix.js";
+import { type Matrix, matrixFrom } from "../../ml/linalg/matrix.js";
 import { Rng } from "../../ml/random.js";
 import { normalQuantile } from "../../ml/stats/normal.js";
 import type { FitOptions, FittedModel, ForecastRow, ModelState, Signature, TrainSpec } from "../estimator.js";
@@ -35,12 +37,22 @@ import { forecastSignature } from "./linear-forecast.js";
  * Bounds keep each term in its role: a seasonal amplitude that cannot vanish (on trending series the highest
  * marginal likelihood may otherwise switch seasonality off and extrapolate badly), a smooth term that cannot
  * oscillate faster than a season. Hyperparameters maximise the log marginal likelihood from seeded restarts.
+ *
+ * Past STATE_SPACE_MIN_POINTS observations (or with `solver: "state-space"`) the GP is solved in O(n) by a Kalman
+ * filter over the kernel's state-space form, which needs Matérn terms in place of the RBFs: Matérn 5⁄2 for the
+ * smooth term, Matérn 3⁄2 for the seasonal decay, and a seasonal shape no sharper than ℓ = 0.5 (its cosine series
+ * stays short). The bundle then keeps the filtered state at the last observation instead of an n × n factor.
  */
 type Trend = "linear" | "kernel" | "none";
 const TRENDS: readonly Trend[] = ["linear", "kernel", "none"];
 /** `log` models log(y): multiplicative growth and seasons become additive, intervals stay positive. */
 type Transform = "none" | "log";
 const TRANSFORMS: readonly Transform[] = ["none", "log"];
+/** `dense`: exact Cholesky, O(n³); `state-space`: Kalman filter, O(n); `auto`: state-space past the threshold. */
+type Solver = "dense" | "state-space";
+const SOLVERS: readonly (Solver | "auto")[] = ["auto", "dense", "state-space"];
+/** Above this many observations `auto` solves by the Kalman filter (a dense fit of 2,000 points takes minutes). */
+export const STATE_SPACE_MIN_POINTS = 2000;
 
 interface GpForecastJson {
   timeIndex: TimeIndex;
@@ -54,14 +66,22 @@ interface GpForecastJson {
   trendIntercept: number;
   trendSlope: number;
   lastStep: number;
+  /** Absent in bundles written before the state-space solver existed, which means `dense`. */
+  solver?: Solver;
   gp: Omit<GaussianProcessState, "xTrain" | "yTrain" | "dualCoef" | "L" | "alpha" | "kernel"> & {
     kernel: KernelJSON;
     alpha: number;
     n: number;
+    /** State-space solver: the input of the last observation, where the filtered state (blobs) sits. */
+    filteredX?: number;
   };
 }
 
-function defaultKernel(seasonal: boolean, trend: Trend): Kernel {
+/** Mean and standard deviation of the (detrended, transformed) series at inputs x, from either solver. */
+type Predictor = (x: Matrix) => { mean: Float64Array; std: Float64Array };
+
+function defaultKernel(seasonal: boolean, trend: Trend, solver: Solver): Kernel {
+  const stateSpace = solver === "state-space";
   const terms: Kernel[] = [];
   if (trend === "kernel") {
     terms.push(
@@ -73,7 +93,9 @@ function defaultKernel(seasonal: boolean, trend: Trend): Kernel {
   }
   const smooth = productOf(
     new ConstantKernel({ constantValue: 0.5, constantValueBounds: [1e-3, 1e2] }),
-    new RBFKernel({ lengthScale: 3, lengthScaleBounds: [1, 1e3] }),
+    stateSpace
+      ? new MaternKernel({ nu: 2.5, lengthScale: 3, lengthScaleBounds: [1, 1e3] })
+      : new RBFKernel({ lengthScale: 3, lengthScaleBounds: [1, 1e3] }),
   );
   const noise = new WhiteKernel({ noiseLevel: 0.05, noiseLevelBounds: [1e-5, 1] });
   if (!seasonal) return sumOf(smooth, ...terms, noise);
@@ -81,11 +103,13 @@ function defaultKernel(seasonal: boolean, trend: Trend): Kernel {
     new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
     new ExpSineSquaredKernel({
       lengthScale: 1,
-      lengthScaleBounds: [0.1, 10],
+      lengthScaleBounds: [stateSpace ? 0.5 : 0.1, 10],
       periodicity: 1,
       periodicityBounds: "fixed",
     }),
-    new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
+    stateSpace
+      ? new MaternKernel({ nu: 1.5, lengthScale: 20, lengthScaleBounds: [3, 1e4] })
+      : new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
   );
   return sumOf(season, smooth, ...terms, noise);
 }
@@ -96,7 +120,7 @@ class GpForecaster extends StepForecaster {
   constructor(
     signature: Signature,
     private readonly json: GpForecastJson,
-    private readonly gp: GaussianProcessRegressor,
+    private readonly predictor: Predictor,
     private readonly blobs: Record<string, Float64Array>,
   ) {
     super(signature, json.timeIndex, json.lastStep);
@@ -109,10 +133,10 @@ class GpForecaster extends StepForecaster {
       1,
       steps.map((s) => s / scale - xOffset),
     );
-    const p = this.gp.predict(x, { returnStd: true });
+    const p = this.predictor(x);
     const z = normalQuantile(0.5 + level / 2);
     const mean = p.mean.map((m, i) => m + trendIntercept + trendSlope * x.data[i]);
-    const half = (p.std as Float64Array).map((s) => z * s);
+    const half = p.std.map((s) => z * s);
     const rows = forecastRows(timeIndex, steps, mean, half);
     if (this.json.transform === "log") {
       // Quantiles map through exp exactly; exp of the mean is the median, the better point forecast for MAE.
@@ -133,6 +157,7 @@ class GpForecaster extends StepForecaster {
       trendPerStep: this.json.trendSlope / this.json.scale,
       transform: this.json.transform ?? "none",
       period: this.json.period,
+      solver: this.json.solver ?? "dense",
     };
   }
 
@@ -143,14 +168,35 @@ class GpForecaster extends StepForecaster {
 
 function build(signature: Signature, json: GpForecastJson, blobs: Record<string, Float64Array>): GpForecaster {
   const n = json.gp.n;
+  const { filteredX, ...gpJson } = json.gp;
+  if (json.solver === "state-space") {
+    const gp = StateSpaceGaussianProcess.fromJSON({
+      kernel: gpJson.kernel,
+      alpha: gpJson.alpha,
+      normalizeY: gpJson.normalizeY,
+      yMean: gpJson.yMean,
+      yStd: gpJson.yStd,
+      n,
+      logMarginalLikelihood: gpJson.logMarginalLikelihood,
+      filtered: { x: filteredX ?? Number.NaN, mean: blobs.filteredMean, cov: blobs.filteredCov },
+    });
+    return new GpForecaster(signature, json, (x) => gp.predict(x), blobs);
+  }
   const gp = GaussianProcessRegressor.fromJSON({
-    ...json.gp,
+    ...gpJson,
     xTrain: matrixFrom(n, 1, blobs.xTrain),
     yTrain: blobs.yTrain,
     dualCoef: blobs.dualCoef,
     L: matrixFrom(n, n, blobs.L),
   });
-  return new GpForecaster(signature, json, gp, blobs);
+  return new GpForecaster(signature, json, denseAnswer(gp), blobs);
+}
+
+function denseAnswer(gp: GaussianProcessRegressor): Predictor {
+  return (x) => {
+    const p = gp.predict(x, { returnStd: true });
+    return { mean: p.mean, std: p.std as Float64Array };
+  };
 }
 
 export const gpForecastFamily = {
@@ -184,18 +230,19 @@ export const gpForecastFamily = {
     if (trend === "linear") [intercept, slope] = leastSquaresLine(x, y);
     const residual = y.map((v, i) => v - intercept - slope * x[i]);
 
-    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null, trend);
-    const gp = new GaussianProcessRegressor({
+    const solver = previous?.solver ?? chooseSolver(choiceParam(spec.params, "solver", SOLVERS, "auto"), n);
+    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null, trend, solver);
+    const gpOptions = {
       kernel,
       normalizeY: true,
       alpha: 1e-8,
       optimize: previous === undefined,
       restarts,
       rng: new Rng(spec.seed),
-    }).fit(matrixFrom(n, 1, x), residual);
-    const state = gp.toJSON();
+    };
     const lastStep = series.steps[n - 1];
-    const json: GpForecastJson = {
+    const X = matrixFrom(n, 1, x);
+    const common = {
       timeIndex: series.timeIndex,
       period: series.period,
       scale,
@@ -205,6 +252,33 @@ export const gpForecastFamily = {
       trendIntercept: intercept,
       trendSlope: slope,
       lastStep,
+      solver,
+    };
+    const signature = forecastSignature(spec, series.timeIndex, lastStep);
+    if (solver === "state-space") {
+      const gp = new StateSpaceGaussianProcess(gpOptions).fit(X, residual);
+      const state = gp.toJSON();
+      const json: GpForecastJson = {
+        ...common,
+        gp: {
+          kernel: state.kernel,
+          alpha: state.alpha,
+          normalizeY: state.normalizeY,
+          yMean: state.yMean,
+          yStd: state.yStd,
+          jitter: 0,
+          logMarginalLikelihood: state.logMarginalLikelihood,
+          n,
+          filteredX: state.filtered.x,
+        },
+      };
+      const blobs = { filteredMean: state.filtered.mean, filteredCov: state.filtered.cov };
+      return new GpForecaster(signature, json, (xs) => gp.predict(xs), blobs);
+    }
+    const gp = new GaussianProcessRegressor(gpOptions).fit(X, residual);
+    const state = gp.toJSON();
+    const json: GpForecastJson = {
+      ...common,
       gp: {
         kernel: state.kernel,
         alpha: 1e-8,
@@ -217,12 +291,18 @@ export const gpForecastFamily = {
       },
     };
     const blobs = { xTrain: state.xTrain.data, yTrain: state.yTrain, dualCoef: state.dualCoef, L: state.L.data };
-    return new GpForecaster(forecastSignature(spec, series.timeIndex, lastStep), json, gp, blobs);
+    return new GpForecaster(signature, json, denseAnswer(gp), blobs);
   },
   load(state: ModelState, signature: Signature): FittedModel {
     return build(signature, state.json as unknown as GpForecastJson, state.blobs);
   },
 };
+
+/** The solver for n observations: as asked, or under `auto` the Kalman filter past STATE_SPACE_MIN_POINTS. */
+export function chooseSolver(asked: Solver | "auto", n: number): Solver {
+  if (asked !== "auto") return asked;
+  return n > STATE_SPACE_MIN_POINTS ? "state-space" : "dense";
+}
 
 /** Ordinary least-squares line y ≈ a + b·x. */
 function leastSquaresLine(x: Float64Array, y: Float64Array): [number, number] {
