@@ -85,6 +85,7 @@ describe("auto for forecasts", () => {
     ["gp", {}],
     ["ets", {}],
     ["ets", { trend: "damped", seasonal: "multiplicative" }],
+    ["ets", { error: "multiplicative", trend: "damped", seasonal: "multiplicative" }],
     ["seasonal-naive", {}],
   ] as [ModelFamilyName, Record<string, unknown>][])(
     "a %s bundle %j round-trips identically, and so does its state as JSON",
@@ -116,9 +117,10 @@ describe("ets family", () => {
   it("describes the chosen model, and a replay keeps it and its smoothing parameters, re-estimating states", () => {
     const first = familyFor("ets", "forecast").fit(series(72, 10, 8), spec);
     const d = first.describe() as Record<string, unknown>;
-    expect(d.model).toMatch(/^ETS\(A,(N|A|Ad),(A|M)\)$/);
+    expect(d.model).toMatch(/^ETS\((A|M),(N|A|Ad),(A|M)\)$/);
     expect(typeof d.aicc).toBe("number");
-    expect((d.candidates as unknown[]).length).toBe(9);
+    // A positive series: ETS(A,·,N), ETS(A,·,A) and every ETS(M,·,·), three trends each.
+    expect((d.candidates as unknown[]).length).toBe(15);
     const replay = familyFor("ets", "forecast").fit(series(84, 10, 8), spec, { hyperparametersFrom: first.state() });
     const r = replay.describe() as Record<string, unknown>;
     expect(r.model).toBe(d.model);
@@ -134,6 +136,25 @@ describe("ets family", () => {
       params: { trend: "none", seasonal: "none" },
     });
     expect((m.describe() as { model: string }).model).toBe("ETS(A,N,N)");
+  });
+
+  it("a multiplicative error simulates its intervals and scales the in-sample one by the fitted value", () => {
+    const m = familyFor("ets", "forecast").fit(series(60, 10, 9), {
+      ...spec,
+      params: { error: "multiplicative", trend: "additive", seasonal: "none" },
+    });
+    const d = m.describe() as { model: string; intervals: string; sigma: number };
+    expect(d.model).toBe("ETS(M,A,N)");
+    expect(d.intervals).toBe("simulated");
+    // In the data, the interval is μ_t ± zσμ_t: σ is relative under a multiplicative error.
+    const [row] = m.forecastAt(Float64Array.of(Date.UTC(2012, 0, 1)), 0.95);
+    const z = 1.959963984540054;
+    expect((row?.upper as number) - (row?.lower as number)).toBeCloseTo(2 * z * d.sigma * (row?.mean as number), 8);
+    // Ahead of the data the simulated interval brackets the point forecast and widens.
+    const rows = m.forecast(12, 0.95);
+    for (const r of rows) expect(r.lower < r.mean && r.mean < r.upper).toBe(true);
+    const width = (i: number) => (rows[i]?.upper as number) - (rows[i]?.lower as number);
+    expect(width(11)).toBeGreaterThan(width(0));
   });
 });
 

@@ -1,19 +1,24 @@
-import type { EtsConfig, EtsSmoothing, EtsStates } from "./ets-model.js";
+import { type EtsConfig, type EtsSmoothing, type EtsStates, errorOf } from "./ets-model.js";
 
 /**
- * The state-space recursion of ETS(A, T, S) (Hyndman et al. 2008, table 2.3, additive-error rows). With
- * ℓ = ℓ_{t−1}, b̃ = b_{t−1} (N), b_{t−1} (A) or φ b_{t−1} (Ad), base = ℓ + b̃ and s = s_{t−m}:
+ * The state-space recursion of ETS(E, T, S) (Hyndman et al. 2008, table 2.3). With ℓ = ℓ_{t−1},
+ * b̃ = b_{t−1} (N), b_{t−1} (A) or φ b_{t−1} (Ad), base = ℓ + b̃, s = s_{t−m} and e_t = y_t − μ_t:
  *
- *   season N or A:  μ_t = base (+ s)     ℓ_t = base + α ε_t     b_t = b̃ + β ε_t     s_t = s + γ ε_t
- *   season M:       μ_t = base · s       ℓ_t = base + α ε_t / s  b_t = b̃ + β ε_t / s  s_t = s + γ ε_t / base
+ *   season N or A:  μ_t = base (+ s)     ℓ_t = base + α e_t     b_t = b̃ + β e_t     s_t = s + γ e_t
+ *   season M:       μ_t = base · s       ℓ_t = base + α e_t / s  b_t = b̃ + β e_t / s  s_t = s + γ e_t / base
  *
- * with ε_t = y_t − μ_t. A missing y_t (NaN) contributes no error: the states move on as their own forecast, which
- * is the Kalman-style treatment of a gap in a linear state-space model.
+ * The error term is ε_t = e_t (additive error) or ε_t = e_t / μ_t (multiplicative error, y_t = μ_t (1 + ε_t)).
+ * Written with e_t the updates are the same for both: the multiplicative-error rows of table 2.3, e.g.
+ * ℓ_t = base (1 + α ε_t) for ETS(M,A,N), are these with e_t = μ_t ε_t. So the two error kinds give the same fitted
+ * values and point forecasts for the same parameters and differ in their likelihood and forecast distribution.
+ * A missing y_t (NaN) contributes no error: the states move on as their own forecast, which is the Kalman-style
+ * treatment of a gap in a linear state-space model.
  *
- * Returns the sum of squared one-step errors over the observed positions, or +∞ when a multiplicative-season model
- * leaves its admissible region (a non-positive base or seasonal factor makes μ and the division meaningless).
- * The final states are written into `final` (its season buffer is reused: no allocation), and the one-step fitted
- * values μ_t into `fitted` when given.
+ * Returns the sum of squared errors Σ ε_t² over the observed positions, or +∞ when the model leaves its
+ * admissible region: a non-positive base or seasonal factor with a multiplicative season (μ and the division are
+ * meaningless), or a non-positive μ_t with a multiplicative error (ε_t and log μ_t are). The final states are
+ * written into `final` (its season buffer is reused: no allocation), and the one-step fitted values μ_t into
+ * `fitted` when given.
  */
 export function etsFilter(
   config: EtsConfig,
@@ -27,6 +32,7 @@ export function etsFilter(
   const m = config.period;
   const trendKind = config.trend;
   const seasonKind = config.season;
+  const relative = errorOf(config) === "multiplicative";
   const damping = trendKind === "damped" ? phi : trendKind === "additive" ? 1 : 0;
   const S = final.season;
   if (S !== initial.season) S.set(initial.season);
@@ -46,7 +52,11 @@ export function etsFilter(
     if (fitted) fitted[t] = mu;
     const yt = y[t];
     const e = Number.isNaN(yt) ? 0 : yt - mu; // a gap adds no error
-    sse += e * e;
+    if (relative) {
+      if (!(mu > 0)) return Number.POSITIVE_INFINITY;
+      const eps = e / mu;
+      sse += eps * eps;
+    } else sse += e * e;
     if (seasonKind === "multiplicative") {
       const es = e / s;
       level = base + alpha * es;

@@ -1,18 +1,29 @@
 /**
- * The exponential smoothing state-space models with additive errors (Hyndman, Koehler, Ord & Snyder, "Forecasting
- * with Exponential Smoothing", 2008, table 2.3; Hyndman & Athanasopoulos, FPP3 §8.5 and table 8.7): ETS(A, T, S)
- * with trend T ∈ {N, A, Ad} and season S ∈ {N, A, M}. Types, names and parameter counts shared by the filter, the
- * fitting and the forecasts.
+ * The exponential smoothing state-space models (Hyndman, Koehler, Ord & Snyder, "Forecasting with Exponential
+ * Smoothing", 2008, table 2.3; Hyndman & Athanasopoulos, FPP3 §8.5 and table 8.7): ETS(E, T, S) with error
+ * E ∈ {A, M}, trend T ∈ {N, A, Ad} and season S ∈ {N, A, M}. Types, names and parameter counts shared by the
+ * filter, the fitting and the forecasts.
  */
 
+export type EtsError = "additive" | "multiplicative";
 export type EtsTrend = "none" | "additive" | "damped";
 export type EtsSeason = "none" | "additive" | "multiplicative";
 
-/** One model of the family: its trend, its season and the seasonal period m (1 without a season). */
+/** One model of the family: its error, trend and season, and the seasonal period m (1 without a season). */
 export interface EtsConfig {
+  /**
+   * Additive (y_t = μ_t + ε_t) or multiplicative (y_t = μ_t (1 + ε_t)) error; absent means additive, the only
+   * kind models saved before multiplicative errors existed could have.
+   */
+  error?: EtsError;
   trend: EtsTrend;
   season: EtsSeason;
   period: number;
+}
+
+/** The error kind of a model, additive when the config does not say. */
+export function errorOf(config: EtsConfig): EtsError {
+  return config.error ?? "additive";
 }
 
 /**
@@ -36,11 +47,20 @@ export interface EtsStates {
   season: Float64Array;
 }
 
-/** The model's name in the ETS(Error, Trend, Season) taxonomy, e.g. "ETS(A,Ad,M)". */
+/** The model's name in the ETS(Error, Trend, Season) taxonomy, e.g. "ETS(M,Ad,M)". */
 export function etsName(config: EtsConfig): string {
+  const error = errorOf(config) === "multiplicative" ? "M" : "A";
   const trend = config.trend === "none" ? "N" : config.trend === "additive" ? "A" : "Ad";
   const season = config.season === "none" ? "N" : config.season === "additive" ? "A" : "M";
-  return `ETS(A,${trend},${season})`;
+  return `ETS(${error},${trend},${season})`;
+}
+
+/**
+ * Whether the forecast distribution is not the normal of the linear models (classes 1 and 2 of Hyndman et al. 2008,
+ * ch. 6): a multiplicative error or season. Its intervals are simulated.
+ */
+export function isNonlinear(config: EtsConfig): boolean {
+  return errorOf(config) === "multiplicative" || config.season === "multiplicative";
 }
 
 export function hasTrend(config: EtsConfig): boolean {

@@ -6,13 +6,14 @@ import {
   type EtsSmoothing,
   type EtsStates,
   emptyStates,
+  errorOf,
   etsName,
   freeParameterCount,
   hasSeason,
   hasTrend,
   observedCount,
 } from "./ets-model.js";
-import { aic, aicc, bic, gaussianLogLikelihood } from "./information-criteria.js";
+import { aic, aicc, bic, gaussianLogLikelihood, relativeErrorLogLikelihood } from "./information-criteria.js";
 import { initialStates } from "./initial-states.js";
 
 /** A fitted ETS model: parameters, initial and final states, fit statistics, all in the data's units. */
@@ -25,9 +26,12 @@ export interface EtsFit {
   initial: EtsStates;
   /** States after the last observation (x_T), where forecasts start. */
   final: EtsStates;
-  /** Sum of squared one-step errors. */
+  /** Sum of squared one-step errors ε_t (relative errors (y − μ)/μ under a multiplicative error). */
   sse: number;
-  /** Residual variance SSE / (n − p), p the free parameters (R's forecast::ets convention). */
+  /**
+   * Variance of ε, SSE / (n − p), p the free parameters (R's forecast::ets convention); a relative variance under
+   * a multiplicative error.
+   */
   sigma2: number;
   /** Observed (non-missing) values n. */
   observations: number;
@@ -63,9 +67,10 @@ const STARTS: readonly [number, number, number, number][] = [
 ];
 
 /**
- * Fits ETS(A, T, S) to y (NaN marks a missing value) by maximum likelihood: the initial states start at the
+ * Fits ETS(E, T, S) to y (NaN marks a missing value) by maximum likelihood: the initial states start at the
  * heuristic of {@link initialStates} and, with the smoothing parameters, minimise the concentrated negative
- * log-likelihood (n/2) log SSE (Hyndman et al. 2008, ch. 5: additive errors concentrate σ² out) with the bounded L-BFGS and a
+ * log-likelihood (n/2) log SSE, plus Σ log μ_t under a multiplicative error (Hyndman et al. 2008, ch. 5: σ² is
+ * concentrated out) with the bounded L-BFGS and a
  * central-difference gradient (a handful of parameters, each difference one O(n) filter pass). The series is
  * divided by its mean absolute value first, so every state is of order one for the optimiser; the recursion is
  * homogeneous of degree one in (y, ℓ, b, additive s), so the states scale back exactly.
@@ -84,11 +89,17 @@ export function fitEts(y: Float64Array, config: EtsConfig, options: FitEtsOption
   const initial = emptyStates(config);
   const final = emptyStates(config);
   const unpack = (x: Float64Array): void => unpackParameters(config, layout, x, smoothing, initial);
+  const relative = errorOf(config) === "multiplicative";
+  const means = relative ? new Float64Array(ys.length) : undefined;
   const objective = (x: Float64Array): number => {
     unpack(x);
-    const sse = etsFilter(config, smoothing, initial, ys, final);
-    // Floor SSE so an exact fit (e.g. a noiseless line under Holt's method) stays finite.
-    return Number.isFinite(sse) ? 0.5 * n * Math.log(Math.max(sse, 1e-20 * n)) : Number.POSITIVE_INFINITY;
+    const sse = etsFilter(config, smoothing, initial, ys, final, means);
+    if (!Number.isFinite(sse)) return Number.POSITIVE_INFINITY;
+    // Floor SSE so an exact fit (e.g. a noiseless line under Holt's method) stays finite. The multiplicative
+    // error adds Σ log μ_t (see information-criteria.ts); on the scaled series it differs by n log(scale), a
+    // constant.
+    const f = 0.5 * n * Math.log(Math.max(sse, 1e-20 * n));
+    return means ? f + sumLogObserved(means, ys) : f;
   };
 
   let best: { x: Float64Array; f: number } | null = null;
@@ -113,9 +124,11 @@ export function fitEts(y: Float64Array, config: EtsConfig, options: FitEtsOption
   const sse = etsFilter(config, smoothing, initial, y, final, fitted);
   const p = freeParameterCount(config);
   const k = p + 1;
-  const logLikelihood = Number.isFinite(sse)
-    ? gaussianLogLikelihood(Math.max(sse, 1e-300), n)
-    : Number.NEGATIVE_INFINITY;
+  const logLikelihood = !Number.isFinite(sse)
+    ? Number.NEGATIVE_INFINITY
+    : relative
+      ? relativeErrorLogLikelihood(Math.max(sse, 1e-300), sumLogObserved(fitted, y), n)
+      : gaussianLogLikelihood(Math.max(sse, 1e-300), n);
   return {
     config,
     name: etsName(config),
@@ -273,6 +286,13 @@ function centralDifference(
     }
     return f0;
   };
+}
+
+/** Σ log μ_t over the positions where y is observed (μ > 0 there: the filter refused the fit otherwise). */
+function sumLogObserved(mu: Float64Array, y: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < y.length; i++) if (!Number.isNaN(y[i])) s += Math.log(mu[i]);
+  return s;
 }
 
 function meanAbs(y: Float64Array): number {

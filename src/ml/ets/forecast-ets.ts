@@ -1,12 +1,13 @@
 import type { Rng } from "../random.js";
-import type { EtsConfig, EtsSmoothing, EtsStates } from "./ets-model.js";
+import { type EtsConfig, type EtsSmoothing, type EtsStates, errorOf, isNonlinear } from "./ets-model.js";
 
 /**
  * Point forecasts ŷ_{T+h|T}, h = 1 … H, from the final states x_T (Hyndman et al. 2008, table 2.3):
  *   ŷ = ℓ_T + φ_h b_T (+ s or · s),   s = s_{T+h−m(k+1)}, k = ⌊(h − 1)/m⌋,
  * with φ_h = φ + φ² + … + φ^h (damped), h (additive trend) or 0 (no trend). `nextPhase` is the seasonal phase of
  * the first forecast step (the number of filtered positions mod m). For the linear models this is the conditional
- * mean; with a multiplicative season it is the mean for h ≤ m and the usual point forecast beyond.
+ * mean; with a multiplicative season it is the mean for h ≤ m and the usual point forecast beyond. The error kind
+ * does not enter: both kinds share the point forecasts (see ets-filter.ts).
  */
 export function etsPointForecast(
   config: EtsConfig,
@@ -44,7 +45,8 @@ export function etsPointForecast(
  *   v_h = σ² [1 + Σ_{j=1}^{h−1} c_j²],   c_j = α + β φ_j + γ d_{j,m},
  * with φ_j as in the point forecast and d_{j,m} = 1 when j is a multiple of m. Its closed forms are FPP3 table 8.8,
  * e.g. σ²[1 + α²(h − 1)] for ETS(A,N,N) and σ²[1 + (h − 1){α² + αβh + β²h(2h − 1)/6}] for ETS(A,A,N).
- * A multiplicative season has no such formula: use {@link etsSimulatedQuantiles}.
+ * A multiplicative error or season has no such formula (the forecast distribution is not normal): use
+ * {@link etsSimulatedQuantiles}.
  */
 export function etsForecastVariance(
   config: EtsConfig,
@@ -53,8 +55,8 @@ export function etsForecastVariance(
   horizon: number,
   out: Float64Array = new Float64Array(horizon),
 ): Float64Array {
-  if (config.season === "multiplicative") {
-    throw new RangeError("a multiplicative season has no analytic forecast variance; simulate instead");
+  if (isNonlinear(config)) {
+    throw new RangeError("a multiplicative error or season has no analytic forecast variance; simulate instead");
   }
   const { alpha, beta, gamma } = smoothing;
   const damping = config.trend === "damped" ? smoothing.phi : 1;
@@ -79,8 +81,9 @@ export function etsForecastVariance(
 
 /**
  * Prediction-interval bounds by simulation, for models whose forecast distribution is not normal (a
- * multiplicative season: class 3 of Hyndman et al. 2008, ch. 6): `paths` futures are drawn through the model's own
- * recursion with ε ~ N(0, σ²) from the caller's seeded generator, and at each step the empirical quantiles at
+ * multiplicative error or season: classes 2 and 3 of Hyndman et al. 2008, ch. 6): `paths` futures are drawn
+ * through the model's own recursion with ε ~ N(0, σ²) from the caller's seeded generator — y = μ + ε under an
+ * additive error, y = μ (1 + ε) under a multiplicative one — and at each step the empirical quantiles at
  * `probabilities` (linear interpolation, Hyndman & Fan type 7) are taken. Draws are made step by step across all
  * paths, so the first h rows are identical whatever the horizon asked for.
  */
@@ -99,6 +102,7 @@ export function etsSimulatedQuantiles(
   const m = config.period;
   const damping = config.trend === "damped" ? smoothing.phi : config.trend === "additive" ? 1 : 0;
   const sigma = Math.sqrt(sigma2);
+  const relative = errorOf(config) === "multiplicative";
   const level = new Float64Array(paths).fill(final.level);
   const trend = new Float64Array(paths).fill(final.trend);
   const season = new Float64Array(paths * m);
@@ -112,15 +116,16 @@ export function etsSimulatedQuantiles(
       const base = level[p] + bTilde;
       const at = p * m + phase;
       const s = config.season === "none" ? 0 : season[at];
-      const e = sigma * rng.normal();
+      const mu = config.season === "multiplicative" ? base * s : base + s;
+      // e = y − μ: the updates below are written in it for both error kinds (see ets-filter.ts).
+      const e = relative ? mu * sigma * rng.normal() : sigma * rng.normal();
+      draws[p] = mu + e;
       if (config.season === "multiplicative") {
-        draws[p] = base * s + e;
         const es = e / s;
         level[p] = base + alpha * es;
         trend[p] = bTilde + beta * es;
         season[at] = s + (gamma * e) / base;
       } else {
-        draws[p] = base + s + e;
         level[p] = base + alpha * e;
         trend[p] = bTilde + beta * e;
         if (config.season === "additive") season[at] = s + gamma * e;

@@ -3,14 +3,17 @@ import { SlipwayError } from "../../core/index.js";
 import type { TimeIndex } from "../../features/index.js";
 import {
   type EtsConfig,
+  type EtsError,
   type EtsFit,
   type EtsSeason,
   type EtsSmoothing,
   type EtsTrend,
+  errorOf,
   etsForecastVariance,
   etsPointForecast,
   etsSimulatedQuantiles,
   fitEts,
+  isNonlinear,
   selectEts,
 } from "../../ml/ets/index.js";
 import { Rng } from "../../ml/random.js";
@@ -21,7 +24,8 @@ import { choiceParam, numberParam } from "./family-helpers.js";
 import { forecastSignature } from "./linear-forecast.js";
 import { stepGrid, wholePeriod } from "./step-grid.js";
 
-/** The `trend` and `seasonal` parameters: one model's component, or "auto" to choose it by AICc. */
+/** The `error`, `trend` and `seasonal` parameters: one model's component, or "auto" to choose it by AICc. */
+export type EtsErrorParam = "auto" | EtsError;
 export type EtsTrendParam = "auto" | EtsTrend;
 export type EtsSeasonParam = "auto" | EtsSeason;
 
@@ -32,10 +36,11 @@ interface StatesJson {
 }
 
 /**
- * Exponential smoothing forecaster: the ETS(A, T, S) model with the lowest AICc among the trends and seasons
- * allowed by `trend` and `seasonal` (see ml/ets/select-ets.ts), parameters and initial states by maximum
- * likelihood. Intervals: the analytic forecast variance for the linear models (season none or additive), and
- * simulated quantiles (2000 paths from the run's seed) for a multiplicative season, which has no closed form.
+ * Exponential smoothing forecaster: the ETS(E, T, S) model with the lowest AICc among the errors, trends and
+ * seasons allowed by `error`, `trend` and `seasonal` (see ml/ets/select-ets.ts), parameters and initial states by
+ * maximum likelihood. Intervals: the analytic forecast variance for the linear models (additive error, season
+ * none or additive), and simulated quantiles (2000 paths from the run's seed) for a multiplicative error or
+ * season, which have no closed form.
  *
  * A champion's replay (`hyperparametersFrom`) keeps its model (trend, season, period) and smoothing parameters
  * (α, β, γ, φ) and re-estimates only the initial states on the new rows — they belong to where the data starts,
@@ -66,11 +71,11 @@ interface EtsForecastJson {
   candidates: { model: string; aicc: number | null }[];
   /** True when the smoothing parameters came from another fit and only initial states were estimated. */
   replayed: boolean;
-  /** Seed of the interval simulation (multiplicative season), so a model's intervals are reproducible. */
+  /** Seed of the interval simulation (multiplicative error or season), so a model's intervals are reproducible. */
   simulationSeed: number;
 }
 
-/** Paths drawn for a multiplicative season's intervals: the 2.5% quantile then rests on ~50 draws. */
+/** Paths drawn for a nonlinear model's intervals: the 2.5% quantile then rests on ~50 draws. */
 const SIMULATION_PATHS = 2000;
 
 class EtsForecaster extends StepForecaster {
@@ -94,7 +99,7 @@ class EtsForecaster extends StepForecaster {
     const final = { level: this.json.final.level, trend: this.json.final.trend, season: this.finalSeason };
     const point = etsPointForecast(config, smoothing, final, gridLength, horizon);
     const z = normalQuantile(0.5 + level / 2);
-    const simulated = config.season === "multiplicative" && horizon > 0;
+    const simulated = isNonlinear(config) && horizon > 0;
     const halfWidthAhead = new Float64Array(horizon);
     let bounds: Float64Array[] = [];
     if (simulated) {
@@ -119,6 +124,7 @@ class EtsForecaster extends StepForecaster {
     const halfWidth = new Float64Array(steps.length);
     const ahead = new Int32Array(steps.length); // h ≥ 1 ahead of the data, 0 in-sample
     const oneStep = z * Math.sqrt(sigma2);
+    const relative = errorOf(config) === "multiplicative";
     for (let i = 0; i < steps.length; i++) {
       const position = Math.round(steps[i]) - firstStep;
       if (position > lastPosition) {
@@ -129,7 +135,8 @@ class EtsForecaster extends StepForecaster {
       } else {
         // A time inside the data: the one-step-ahead fitted value (before the first step, the first one).
         mean[i] = this.fitted[Math.max(0, position)];
-        halfWidth[i] = oneStep;
+        // σ is relative under a multiplicative error: the one-step sd is σ μ_t.
+        halfWidth[i] = relative ? oneStep * Math.abs(mean[i]) : oneStep;
       }
     }
     const rows = forecastRows(timeIndex, steps, mean, halfWidth);
@@ -158,10 +165,11 @@ class EtsForecaster extends StepForecaster {
       ...(j.config.trend !== "none" ? { beta } : {}),
       ...(j.config.season !== "none" ? { gamma } : {}),
       ...(j.config.trend === "damped" ? { phi } : {}),
+      // Relative to the level (a share of μ) under a multiplicative error.
       sigma: Math.sqrt(j.sigma2),
       period: j.config.season === "none" ? null : j.config.period,
       initialStates: j.initial,
-      intervals: j.config.season === "multiplicative" ? "simulated" : "analytic",
+      intervals: isNonlinear(j.config) ? "simulated" : "analytic",
       estimated: j.replayed ? "initial states (smoothing parameters replayed)" : "all parameters",
       candidates: j.candidates,
     };
@@ -175,6 +183,7 @@ class EtsForecaster extends StepForecaster {
 export const etsForecastFamily = {
   fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
     const periodParam = numberParam(spec.params, "period", { min: 2, optional: true });
+    const error = choiceParam<EtsErrorParam>(spec.params, "error", ["auto", "additive", "multiplicative"], "auto");
     const trend = choiceParam<EtsTrendParam>(spec.params, "trend", ["auto", "none", "additive", "damped"], "auto");
     const seasonal = choiceParam<EtsSeasonParam>(
       spec.params,
@@ -196,7 +205,12 @@ export const etsForecastFamily = {
         ]);
       }
     } else {
-      const selection = selectEts(grid.y, { period: wholePeriod(series.period), trend, season: seasonal });
+      const selection = selectEts(grid.y, {
+        period: wholePeriod(series.period),
+        error,
+        trend,
+        season: seasonal,
+      });
       fit = selection.best;
       candidates = selection.candidates.map((c) => ({
         model: c.name,

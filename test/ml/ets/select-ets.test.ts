@@ -52,7 +52,8 @@ describe("ETS fitting and selection", () => {
   it("picks a seasonal model on a clearly seasonal series", () => {
     const { best, candidates } = selectEts(seasonal(72, 3), { period: 12, trend: "auto", season: "auto" });
     expect(best.config.season).not.toBe("none");
-    expect(candidates).toHaveLength(9);
+    // Positive data: 6 additive-error forms (season N, A) and 9 multiplicative-error ones.
+    expect(candidates).toHaveLength(15);
     const finite = candidates.filter((c) => Number.isFinite(c.aicc)).map((c) => c.aicc);
     expect(best.aicc).toBe(Math.min(...finite));
   });
