@@ -1,4 +1,5 @@
-export { type FilteredState, kalmanFilter, propagate } from "./kalman-filter.js";
+export { augmentedFilter } from "./augmented-filter.js";
+export { type FilteredState, type FilterResult, filterColumns, kalmanFilter, propagate } from "./kalman-filter.js";
 export { periodicSeries } from "./periodic-series.js";
 export {
   hasStateSpaceForm,

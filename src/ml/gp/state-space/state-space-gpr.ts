@@ -12,6 +12,7 @@ import type { Matrix } from "../../linalg/matrix.js";
 import type { Rng } from "../../random.js";
 import { type Kernel, type KernelJSON, kernelFromJSON } from "../kernels/index.js";
 import { type OptimizerRun, searchThetaBy } from "../optimize-theta.js";
+import { augmentedFilter, BasisCache } from "./augmented-filter.js";
 import { type FilteredState, kalmanFilter, propagate } from "./kalman-filter.js";
 import { stateSpaceModel } from "./state-space-model.js";
 
@@ -102,9 +103,10 @@ export class StateSpaceGaussianProcess {
     let kernel = this.options.kernel;
     this.runs = [];
     if ((this.options.optimize ?? true) && kernel.theta.length > 0) {
+      const basis = new BasisCache(x, yNorm);
       const search = searchThetaBy(
         kernel,
-        (k, gradient) => likelihoodWithGradient(k, x, yNorm, alpha, gradient),
+        (k, gradient) => likelihoodWithGradient(k, x, yNorm, alpha, gradient, basis),
         {
           restarts: this.options.restarts ?? 0,
           rng: this.options.rng,
@@ -112,14 +114,14 @@ export class StateSpaceGaussianProcess {
           gradientTolerance: this.options.gradientTolerance ?? 1e-5,
           functionTolerance: this.options.functionTolerance ?? 1e7 * Number.EPSILON,
         },
-        (k) => stateSpaceLogLikelihood(k, x, yNorm, alpha),
+        (k) => stateSpaceLogLikelihood(k, x, yNorm, alpha, undefined, basis),
       );
       kernel = kernel.withTheta(search.theta);
       this.runs = search.runs;
     }
     const model = stateSpaceModel(kernel.toJSON());
     if (model === undefined) throw new Error("unreachable: hasStateSpaceForm checked the bounds");
-    const result = kalmanFilter(model, x, yNorm, model.whiteNoise + alpha);
+    const result = augmentedFilter(model, x, yNorm, model.whiteNoise + alpha);
     this.fittedKernel = kernel;
     this.state = {
       kernel: kernel.toJSON(),
@@ -239,10 +241,11 @@ export function stateSpaceLogLikelihood(
   y: Float64Array,
   alpha: number,
   harmonics?: readonly number[],
+  basis?: BasisCache,
 ): number {
   const model = stateSpaceModel(kernel.toJSON(), harmonics);
   if (model === undefined) return Number.NEGATIVE_INFINITY;
-  return kalmanFilter(model, x, y, model.whiteNoise + alpha).logLikelihood;
+  return augmentedFilter(model, x, y, model.whiteNoise + alpha, basis).logLikelihood;
 }
 
 /** The likelihood and its forward-difference gradient in θ (|θ| + 1 filter passes, one series length). */
@@ -252,16 +255,17 @@ function likelihoodWithGradient(
   y: Float64Array,
   alpha: number,
   gradient: Float64Array,
+  basis: BasisCache,
 ): number {
   const model = stateSpaceModel(kernel.toJSON());
   if (model === undefined) return Number.NEGATIVE_INFINITY;
-  const value = kalmanFilter(model, x, y, model.whiteNoise + alpha).logLikelihood;
+  const value = augmentedFilter(model, x, y, model.whiteNoise + alpha, basis).logLikelihood;
   if (!Number.isFinite(value)) return value;
   const theta = kernel.theta;
   const probe = theta.slice();
   for (let t = 0; t < theta.length; t++) {
     probe[t] = theta[t] + GRADIENT_STEP;
-    const up = stateSpaceLogLikelihood(kernel.withTheta(probe), x, y, alpha, model.harmonics);
+    const up = stateSpaceLogLikelihood(kernel.withTheta(probe), x, y, alpha, model.harmonics, basis);
     probe[t] = theta[t];
     gradient[t] = (up - value) / GRADIENT_STEP;
   }

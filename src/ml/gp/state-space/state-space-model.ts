@@ -29,6 +29,24 @@ interface Block {
   transition(dt: number): Float64Array;
   /** Q(Δ); stationary blocks use P∞ − A P∞ Aᵀ. */
   processNoise?(dt: number): Float64Array;
+  /** No process noise at all (Constant, DotProduct, an undamped periodic series): f is linear in the initial state. */
+  deterministic: boolean;
+  /**
+   * What H and A(Δ) depend on (the initial covariance aside): equal keys give equal basis functions H A(x − x₀),
+   * so a deterministic basis can be reused across hyperparameters that only change variances.
+   */
+  basisKey: string;
+}
+
+/**
+ * A model cut into its stochastic blocks (a smaller filter) and its deterministic ones (regression terms whose
+ * initial state is marginalised in closed form), with where each part's states sit in the full state vector.
+ */
+export interface ModelParts {
+  stochastic: StateSpaceModel;
+  deterministic: StateSpaceModel;
+  stochasticIndex: Int32Array;
+  deterministicIndex: Int32Array;
 }
 
 /** A(Δ) in compressed sparse rows (Kronecker products of rotations are mostly zeros) and a dense Q(Δ). */
@@ -42,6 +60,8 @@ export interface Discretization {
 export class StateSpaceModel {
   readonly dim: number;
   readonly H: Float64Array;
+  /** The blocks' basis keys, joined (see `Block.basisKey`). */
+  readonly basisKey: string;
   private readonly offsets: number[];
 
   constructor(
@@ -62,6 +82,38 @@ export class StateSpaceModel {
     this.dim = d;
     this.H = new Float64Array(d);
     for (let i = 0; i < blocks.length; i++) this.H.set(blocks[i].H, this.offsets[i]);
+    this.basisKey = blocks.map((b) => b.basisKey).join("+");
+  }
+
+  /** The stochastic and deterministic parts, or undefined when one of them is empty. */
+  split(): ModelParts | undefined {
+    const stochastic: Block[] = [];
+    const deterministic: Block[] = [];
+    const sIndex: number[] = [];
+    const dIndex: number[] = [];
+    for (let i = 0; i < this.blocks.length; i++) {
+      const b = this.blocks[i];
+      (b.deterministic ? deterministic : stochastic).push(b);
+      const index = b.deterministic ? dIndex : sIndex;
+      for (let j = 0; j < b.dim; j++) index.push(this.offsets[i] + j);
+    }
+    if (deterministic.length === 0) return undefined;
+    return {
+      stochastic: new StateSpaceModel(stochastic, this.whiteNoise, 0, []),
+      deterministic: new StateSpaceModel(deterministic, 0, 0, []),
+      stochasticIndex: Int32Array.from(sIndex),
+      deterministicIndex: Int32Array.from(dIndex),
+    };
+  }
+
+  /** A(Δ) as a dense dim × dim matrix. */
+  transition(dt: number): Float64Array {
+    const A = new Float64Array(this.dim * this.dim);
+    for (let i = 0; i < this.blocks.length; i++) {
+      const b = this.blocks[i];
+      placeBlock(A, this.dim, this.offsets[i], b.dim, b.transition(dt));
+    }
+    return A;
   }
 
   /** Block-diagonal prior covariance of the state at x₀. */
@@ -166,7 +218,16 @@ function productBlock(
 
 function constantBlock(): Block {
   const one = Float64Array.of(1);
-  return { dim: 1, H: one, pinf: one, initial: () => one.slice(), transition: () => one.slice() };
+  return {
+    dim: 1,
+    H: one,
+    pinf: one,
+    initial: () => one.slice(),
+    transition: () => one.slice(),
+    processNoise: () => new Float64Array(1),
+    deterministic: true,
+    basisKey: "1",
+  };
 }
 
 /**
@@ -181,6 +242,8 @@ function dotProductBlock(sigma0: number, scale: number): Block {
     initial: (x0) => Float64Array.of(sigma0 * sigma0 + x0 * x0, x0, x0, 1).map((v) => v * scale),
     transition: (dt) => Float64Array.of(1, dt, 0, 1),
     processNoise: () => new Float64Array(4),
+    deterministic: true,
+    basisKey: "x",
   };
 }
 
@@ -200,6 +263,8 @@ function maternBlock(lengthScale: number, nu: 0.5 | 1.5 | 2.5): Block {
       pinf,
       initial: () => pinf.slice(),
       transition: (dt) => Float64Array.of(Math.exp(-lam * dt)),
+      deterministic: false,
+      basisKey: `matern(0.5, ${lengthScale})`,
     };
   }
   if (nu === 1.5) {
@@ -213,6 +278,8 @@ function maternBlock(lengthScale: number, nu: 0.5 | 1.5 | 2.5): Block {
         const e = Math.exp(-lam * dt);
         return Float64Array.of(e * (1 + lam * dt), e * dt, -e * lam * lam * dt, e * (1 - lam * dt));
       },
+      deterministic: false,
+      basisKey: `matern(1.5, ${lengthScale})`,
     };
   }
   const l2 = lam * lam;
@@ -224,6 +291,8 @@ function maternBlock(lengthScale: number, nu: 0.5 | 1.5 | 2.5): Block {
     pinf,
     initial: () => pinf.slice(),
     transition: (dt) => matern52Transition(lam, dt),
+    deterministic: false,
+    basisKey: `matern(2.5, ${lengthScale})`,
   };
 }
 
@@ -289,6 +358,8 @@ function periodicBlock(weights: Float64Array, periodicity: number): Block {
     },
     // A rotation keeps q_j² I unchanged: the series is deterministic given its initial state.
     processNoise: () => new Float64Array(dim * dim),
+    deterministic: true,
+    basisKey: `cos(${periodicity}, ${J})`,
   };
 }
 
@@ -301,6 +372,10 @@ function kroneckerBlock(a: Block, b: Block): Block {
     pinf,
     initial: () => pinf.slice(),
     transition: (dt) => kron(a.transition(dt), a.dim, b.transition(dt), b.dim),
+    processNoise:
+      a.deterministic && b.deterministic ? () => new Float64Array(a.dim * b.dim * a.dim * b.dim) : undefined,
+    deterministic: a.deterministic && b.deterministic,
+    basisKey: `(${a.basisKey}×${b.basisKey})`,
   };
 }
 
@@ -316,6 +391,8 @@ function scaledBlock(b: Block, scale: number): Block {
     processNoise: b.processNoise
       ? (dt) => (b.processNoise as (dt: number) => Float64Array)(dt).map((v) => v * scale)
       : undefined,
+    deterministic: b.deterministic,
+    basisKey: b.basisKey,
   };
 }
 
