@@ -39,9 +39,11 @@ import { forecastSignature } from "./linear-forecast.js";
  * oscillate faster than a season. Hyperparameters maximise the log marginal likelihood from seeded restarts.
  *
  * Past STATE_SPACE_MIN_POINTS observations (or with `solver: "state-space"`) the GP is solved in O(n) by a Kalman
- * filter over the kernel's state-space form, which needs Matérn terms in place of the RBFs: Matérn 5⁄2 for the
- * smooth term, Matérn 3⁄2 for the seasonal decay, and a seasonal shape no sharper than ℓ = 0.5 (its cosine series
- * stays short). The bundle then keeps the filtered state at the last observation instead of an n × n factor.
+ * filter over the kernel's state-space form, which needs Matérn 5⁄2 in place of the smooth RBF, a seasonal shape
+ * no sharper than ℓ = 0.5 (its cosine series stays short), and an undamped season: a decaying one makes every
+ * harmonic a noisy state, and on 20,000 daily points the fit took 8× as long (124 s against 15 s) for the same
+ * held-out error, the decay running to its bound. Slow change is left to the smooth term. The bundle then keeps
+ * the filtered state at the last observation instead of an n × n factor.
  */
 type Trend = "linear" | "kernel" | "none";
 const TRENDS: readonly Trend[] = ["linear", "kernel", "none"];
@@ -99,18 +101,19 @@ function defaultKernel(seasonal: boolean, trend: Trend, solver: Solver): Kernel 
   );
   const noise = new WhiteKernel({ noiseLevel: 0.05, noiseLevelBounds: [1e-5, 1] });
   if (!seasonal) return sumOf(smooth, ...terms, noise);
-  const season = productOf(
-    new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
-    new ExpSineSquaredKernel({
-      lengthScale: 1,
-      lengthScaleBounds: [stateSpace ? 0.5 : 0.1, 10],
-      periodicity: 1,
-      periodicityBounds: "fixed",
-    }),
-    stateSpace
-      ? new MaternKernel({ nu: 1.5, lengthScale: 20, lengthScaleBounds: [3, 1e4] })
-      : new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
-  );
+  const shape = new ExpSineSquaredKernel({
+    lengthScale: 1,
+    lengthScaleBounds: [stateSpace ? 0.5 : 0.1, 10],
+    periodicity: 1,
+    periodicityBounds: "fixed",
+  });
+  const season = stateSpace
+    ? productOf(new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }), shape)
+    : productOf(
+        new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
+        shape,
+        new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
+      );
   return sumOf(season, smooth, ...terms, noise);
 }
 
