@@ -9,7 +9,7 @@
  */
 import { invalidInput } from "../../../core/index.js";
 import type { Matrix } from "../../linalg/matrix.js";
-import type { Rng } from "../../random.js";
+import type { GaussianProcessOptions } from "../gpr.js";
 import { type Kernel, type KernelJSON, kernelFromJSON } from "../kernels/index.js";
 import { type OptimizerRun, searchThetaBy } from "../optimize-theta.js";
 import { augmentedFilter, BasisCache } from "./augmented-filter.js";
@@ -22,17 +22,9 @@ import { stateSpaceModel } from "./state-space-model.js";
  */
 const GRADIENT_STEP = 1e-6;
 
-export interface StateSpaceGaussianProcessOptions {
-  kernel: Kernel;
-  /** Added to the observation variance (default 1e-10, as the dense path). */
+/** The dense path's options, with one alpha for every observation (added to the observation variance). */
+export interface StateSpaceGaussianProcessOptions extends Omit<GaussianProcessOptions, "alpha"> {
   alpha?: number;
-  normalizeY?: boolean;
-  restarts?: number;
-  rng?: Rng;
-  optimize?: boolean;
-  maxIterations?: number;
-  gradientTolerance?: number;
-  functionTolerance?: number;
 }
 
 /** What a fitted model stores: JSON fields plus the filtered state's typed arrays. */
