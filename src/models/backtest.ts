@@ -73,6 +73,19 @@ export function backtestOrigins(rows: number, folds: number, horizon: number, mi
 }
 
 /**
+ * The forecasts behind a backtest, pooled fold after fold: fold k's rows are [foldEnds[k−1], foldEnds[k]), with
+ * their actual values and the 95% interval. Kept so that forecasts of several families on the same folds can be
+ * combined and scored without fitting anything again.
+ */
+export interface BacktestForecasts {
+  actual: Float64Array;
+  mean: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  foldEnds: number[];
+}
+
+/**
  * Backtests `family` on a frame sorted by time. Throws `SLP_TRAIN_FAILED` when the frame is too short for one
  * fold; a fold whose fit fails fails the backtest (the caller records it against the family).
  */
@@ -82,6 +95,16 @@ export function rollingOriginBacktest(
   family: ModelFamilyName | BacktestFamily,
   options: BacktestOptions = {},
 ): BacktestResult {
+  return rollingOriginForecasts(frame, spec, family, options).result;
+}
+
+/** {@link rollingOriginBacktest}, with the pooled forecasts it scored. */
+export function rollingOriginForecasts(
+  frame: Frame,
+  spec: TrainSpec,
+  family: ModelFamilyName | BacktestFamily,
+  options: BacktestOptions = {},
+): { result: BacktestResult; forecasts: BacktestForecasts } {
   const impl: BacktestFamily = typeof family === "string" ? familyFor(family, spec.task) : family;
   const n = frame.rowCount;
   const horizon = options.horizon ?? defaultBacktestHorizon(frame, spec);
@@ -103,12 +126,12 @@ export function rollingOriginBacktest(
   const lower = new Float64Array(actual.length);
   const upper = new Float64Array(actual.length);
   let pooled = 0;
-  const out: BacktestFold[] = [];
+  const foldEnds: number[] = [];
+  const out: Omit<BacktestFold, "metrics">[] = [];
   for (const origin of origins) {
     const end = Math.min(origin + horizon, n);
     // The fit sees rows [0, origin) only: a view that ends before the forecast rows, so nothing can leak.
     const model = impl.fit(sliceFrame(frame, 0, origin), spec);
-    const start = pooled;
     const ask: number[] = [];
     for (let i = origin; i < end; i++) if (Number.isFinite(target[i]) && Number.isFinite(times[i])) ask.push(i);
     const rows = model.forecastAt(
@@ -123,33 +146,85 @@ export function rollingOriginBacktest(
       upper[pooled] = row.upper;
       pooled++;
     }
+    foldEnds.push(pooled);
     out.push({
       origin,
       originTime: new Date(times[origin]).toISOString(),
       trainRows: origin,
       testRows: end - origin,
-      metrics: scores(
-        actual.subarray(start, pooled),
-        mean.subarray(start, pooled),
-        lower.subarray(start, pooled),
-        upper.subarray(start, pooled),
-      ),
     });
   }
-  return {
-    family: impl.name,
-    horizon,
-    folds: out,
-    metrics: scores(
-      actual.subarray(0, pooled),
-      mean.subarray(0, pooled),
-      lower.subarray(0, pooled),
-      upper.subarray(0, pooled),
-    ),
+  const forecasts: BacktestForecasts = {
+    actual: actual.subarray(0, pooled),
+    mean: mean.subarray(0, pooled),
+    lower: lower.subarray(0, pooled),
+    upper: upper.subarray(0, pooled),
+    foldEnds,
   };
+  return { result: scoreBacktest(impl.name, horizon, out, forecasts), forecasts };
 }
 
-function scores(actual: Float64Array, mean: Float64Array, lower: Float64Array, upper: Float64Array): ForecastScores {
+/**
+ * The backtest of a weighted combination of forecasters, from their own backtests on the same folds: at every
+ * pooled row the mean and both interval bounds are the weighted means of the members' (weights summing to 1; see
+ * families/combination.ts for why bounds are averaged). No model is fitted. Throws `SLP_INTERNAL` when the
+ * members' folds differ, which a backtest of one frame and one spec never produces.
+ */
+export function combineBacktests(
+  family: string,
+  members: { result: BacktestResult; forecasts: BacktestForecasts; weight: number }[],
+): { result: BacktestResult; forecasts: BacktestForecasts } {
+  const first = members[0];
+  if (!first) throw new SlipwayError("SLP_INTERNAL", "a combined backtest needs at least one member");
+  const n = first.forecasts.actual.length;
+  const sameFolds = members.every(
+    (m) =>
+      m.result.horizon === first.result.horizon &&
+      m.forecasts.actual.length === n &&
+      m.forecasts.foldEnds.join() === first.forecasts.foldEnds.join() &&
+      m.result.folds.map((f) => f.origin).join() === first.result.folds.map((f) => f.origin).join(),
+  );
+  if (!sameFolds) throw new SlipwayError("SLP_INTERNAL", "cannot combine backtests run on different folds");
+  const mean = new Float64Array(n);
+  const lower = new Float64Array(n);
+  const upper = new Float64Array(n);
+  for (const { forecasts, weight } of members) {
+    for (let i = 0; i < n; i++) {
+      mean[i] += weight * forecasts.mean[i];
+      lower[i] += weight * forecasts.lower[i];
+      upper[i] += weight * forecasts.upper[i];
+    }
+  }
+  const forecasts: BacktestForecasts = {
+    actual: first.forecasts.actual,
+    mean,
+    lower,
+    upper,
+    foldEnds: [...first.forecasts.foldEnds],
+  };
+  const folds = first.result.folds.map(({ metrics: _, ...fold }) => fold);
+  return { result: scoreBacktest(family, first.result.horizon, folds, forecasts), forecasts };
+}
+
+/** Scores every fold (its rows of the pooled forecasts) and the pool as a whole. */
+function scoreBacktest(
+  family: string,
+  horizon: number,
+  folds: Omit<BacktestFold, "metrics">[],
+  forecasts: BacktestForecasts,
+): BacktestResult {
+  const scored = folds.map((fold, k) => ({
+    ...fold,
+    metrics: scores(k === 0 ? 0 : (forecasts.foldEnds[k - 1] as number), forecasts.foldEnds[k] as number, forecasts),
+  }));
+  return { family, horizon, folds: scored, metrics: scores(0, forecasts.actual.length, forecasts) };
+}
+
+function scores(start: number, end: number, f: Omit<BacktestForecasts, "foldEnds">): ForecastScores {
+  const actual = f.actual.subarray(start, end);
+  const mean = f.mean.subarray(start, end);
+  const lower = f.lower.subarray(start, end);
+  const upper = f.upper.subarray(start, end);
   return {
     r2: r2(actual, mean),
     mae: mae(actual, mean),

@@ -2,9 +2,10 @@ import type { ColumnSchema, Family, Frame, Task } from "../core/index.js";
 
 /**
  * The families models/ can fit and load: the user-selectable ones (the CLI's `--family` choices less `auto`) and
- * internal candidates of `auto` that no flag names ("seasonal-naive"). Bundles record one of these.
+ * internal candidates of `auto` that no flag names ("seasonal-naive", and "combination", a weighted combination of
+ * other forecasters). Bundles record one of these.
  */
-export type ModelFamilyName = Exclude<Family, "auto"> | "seasonal-naive";
+export type ModelFamilyName = Exclude<Family, "auto"> | "seasonal-naive" | "combination";
 
 /** What a family needs to know to fit: the task, the columns, and its own hyperparameters. */
 export interface TrainSpec {

@@ -1,12 +1,15 @@
 export {
   type BacktestFamily,
   type BacktestFold,
+  type BacktestForecasts,
   type BacktestOptions,
   type BacktestResult,
   backtestOrigins,
+  combineBacktests,
   defaultBacktestHorizon,
   type ForecastScores,
   rollingOriginBacktest,
+  rollingOriginForecasts,
 } from "./backtest.js";
 export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, saveBundle } from "./bundle.js";
 export type {
@@ -23,6 +26,7 @@ export type {
   TrainSpec,
 } from "./estimator.js";
 export { evaluateModel, frameRecords, primaryMetric } from "./evaluate.js";
+export type { CombinationMemberSpec } from "./families/combination.js";
 export { candidateFamilies, familyFor } from "./families/index.js";
 export { inferTask } from "./infer-task.js";
 export { loadBundledModel } from "./load.js";

@@ -1,11 +1,11 @@
 import { type Family, type Frame, invalidInput, numericColumn, SlipwayError, takeRows } from "../core/index.js";
-import type { FittedModel, ForecastRow, ModelState, Signature, TrainSpec } from "./estimator.js";
+import type { FittedModel, ForecastRow, ModelFamilyName, ModelState, Signature, TrainSpec } from "./estimator.js";
 import { familyFor } from "./families/index.js";
 import { type CandidateScore, type EvaluationPlan, sortByTime, splitForEvaluation, trainModel } from "./train.js";
 
 interface Member {
   id: string;
-  family: Exclude<Family, "auto">;
+  family: ModelFamilyName;
   signature: Signature;
   json: Record<string, unknown>;
   blobNames: string[];
@@ -16,7 +16,7 @@ interface Member {
  * on its own rows, answered by id. The bundle keeps every member's state, blobs prefixed by the member's index.
  */
 export class MultiSeriesModel implements FittedModel {
-  readonly family: Family;
+  readonly family: ModelFamilyName | "auto";
   private readonly byId: Map<string, FittedModel>;
 
   constructor(
@@ -24,7 +24,7 @@ export class MultiSeriesModel implements FittedModel {
     private readonly members: { id: string; model: FittedModel }[],
   ) {
     const families = new Set(members.map((m) => m.model.family));
-    this.family = families.size === 1 ? (members[0]?.model.family as Family) : "auto";
+    this.family = families.size === 1 ? (members[0]?.model.family as ModelFamilyName | "auto") : "auto";
     this.byId = new Map(members.map((m) => [m.id, m.model]));
   }
 
@@ -71,7 +71,7 @@ export class MultiSeriesModel implements FittedModel {
       for (const [name, array] of Object.entries(s.blobs)) blobs[`${i}.${name}`] = array;
       return {
         id: m.id,
-        family: m.model.family as Exclude<Family, "auto">,
+        family: m.model.family as ModelFamilyName,
         signature: m.model.signature,
         json: s.json,
         blobNames: Object.keys(s.blobs),

@@ -1,8 +1,16 @@
 import { type Family, type Frame, numericColumn, SlipwayError, sliceFrame, takeRows } from "../core/index.js";
 import { Rng } from "../ml/random.js";
-import { type BacktestResult, backtestOrigins, defaultBacktestHorizon, rollingOriginBacktest } from "./backtest.js";
+import {
+  type BacktestForecasts,
+  type BacktestResult,
+  backtestOrigins,
+  combineBacktests,
+  defaultBacktestHorizon,
+  rollingOriginForecasts,
+} from "./backtest.js";
 import type { FitOptions, FittedModel, ModelFamilyName, TrainSpec } from "./estimator.js";
 import { evaluateModel, primaryMetric } from "./evaluate.js";
+import type { CombinationMemberSpec } from "./families/combination.js";
 import { candidateFamilies, familyFor } from "./families/index.js";
 
 /** How a new model is scored: on a separate test frame, on the last N rows, or on a split of its own. */
@@ -105,11 +113,12 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
 
 /**
  * `auto` for a forecast: every candidate is backtested from rolling origins on the training rows alone (the rows
- * before the evaluation window), the one with the lowest pooled MAE is chosen (the earlier candidate on a tie),
- * fitted on the training rows and scored on the evaluation rows like any single family, then refitted on every
- * row. Choosing on the training rows keeps the evaluation window an honest score of the choice, and several
- * origins make the choice less hostage to one window. If the chosen family cannot fit the training rows after all,
- * the next best by backtest is taken.
+ * before the evaluation window), and so is their combination (see {@link combinationOf}), scored from the
+ * candidates' own fold forecasts. The one with the lowest pooled MAE is chosen (the earlier candidate on a tie, the
+ * combination last), fitted on the training rows and scored on the evaluation rows like any single family, then
+ * refitted on every row. Choosing on the training rows keeps the evaluation window an honest score of the choice,
+ * and several origins make the choice less hostage to one window. If the chosen family cannot fit the training rows
+ * after all, the next best by backtest is taken.
  */
 function chooseByBacktest(
   data: Frame,
@@ -119,17 +128,19 @@ function chooseByBacktest(
   names: ModelFamilyName[],
   plan: EvaluationPlan,
 ): TrainResult {
+  const forecasts = new Map<CandidateScore, BacktestForecasts>();
   const candidates: CandidateScore[] = forecastVariants(names, train, spec).map((variant) => {
     try {
-      return {
-        ...variant,
-        metrics: {},
-        backtest: rollingOriginBacktest(train, withParams(spec, variant), variant.family),
-      };
+      const backtest = rollingOriginForecasts(train, withParams(spec, variant), variant.family);
+      const candidate: CandidateScore = { ...variant, metrics: {}, backtest: backtest.result };
+      forecasts.set(candidate, backtest.forecasts);
+      return candidate;
     } catch (error) {
       return { ...variant, metrics: {}, error: (error as Error).message };
     }
   });
+  const combination = combinationOf(candidates, forecasts);
+  if (combination) candidates.push(combination);
   const ranked = candidates
     .filter((c) => c.backtest && Number.isFinite(c.backtest.metrics.mae))
     .sort((a, b) => (a.backtest?.metrics.mae as number) - (b.backtest?.metrics.mae as number));
@@ -157,6 +168,52 @@ function chooseByBacktest(
     };
   }
   throw noFamily(candidates);
+}
+
+/**
+ * A member of the combination has a pooled backtest MAE at most this multiple of the best candidate's. For two
+ * forecasts with error standard deviations σ₁ ≤ σ₂ and correlation ρ, the optimal combining weight of the worse
+ * one is positive only while σ₂/σ₁ < 1/ρ (Bates & Granger 1969). Forecasters of one series make strongly
+ * correlated errors (they see the same history); at ρ ≈ 2/3 a candidate 1.5 times worse than the best already
+ * deserves no weight, while 1 / MAE weights would still give it two fifths of a pair. Past the factor it can only
+ * dilute the combination, so it is left out.
+ */
+const COMBINATION_MAE_FACTOR = 1.5;
+
+/**
+ * The combination `auto` offers beside the single candidates: the backtested candidates whose pooled MAE is within
+ * {@link COMBINATION_MAE_FACTOR} of the best, weighted by 1 / MAE (normalised), when there are at least two (a
+ * best MAE of 0 is a perfect forecaster, which no combination improves). Its backtest is computed from the members'
+ * fold forecasts, so it competes on the same rows without another fit. Inverse-error weights are a middle way
+ * between equal weights, which are hard to beat on short series (the "forecast combination puzzle", Smith &
+ * Wallis 2009), and estimated optimal weights, which are too noisy to estimate from three folds.
+ */
+function combinationOf(
+  candidates: CandidateScore[],
+  forecasts: Map<CandidateScore, BacktestForecasts>,
+): CandidateScore | null {
+  const scored = candidates.filter((c) => forecasts.has(c) && Number.isFinite(c.backtest?.metrics.mae));
+  const best = Math.min(...scored.map((c) => c.backtest?.metrics.mae as number));
+  if (!(best > 0)) return null;
+  const members = scored.filter((c) => (c.backtest?.metrics.mae as number) <= COMBINATION_MAE_FACTOR * best);
+  if (members.length < 2) return null;
+  const inverse = members.map((c) => 1 / (c.backtest?.metrics.mae as number));
+  const total = inverse.reduce((a, b) => a + b, 0);
+  const weights = inverse.map((v) => v / total);
+  const combined = combineBacktests(
+    "combination",
+    members.map((c, i) => ({
+      result: c.backtest as BacktestResult,
+      forecasts: forecasts.get(c) as BacktestForecasts,
+      weight: weights[i] as number,
+    })),
+  );
+  const specs: CombinationMemberSpec[] = members.map((c, i) => ({
+    family: c.family,
+    ...(c.params ? { params: c.params } : {}),
+    weight: weights[i] as number,
+  }));
+  return { family: "combination", params: { members: specs }, metrics: {}, backtest: combined.result };
 }
 
 /**

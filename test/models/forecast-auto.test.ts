@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Frame, frameOf } from "../../src/core/index.js";
 import { Rng } from "../../src/ml/random.js";
 import {
+  type CandidateScore,
+  type CombinationMemberSpec,
   candidateFamilies,
   familyFor,
   loadBundledModel,
@@ -36,6 +38,26 @@ const spec: TrainSpec = {
   seed: 1,
 };
 
+/**
+ * Checks the combination row of a backtest table: the single candidates within 1.5× of the best pooled MAE, in
+ * candidate order, weighted by 1 / MAE normalised. Returns it.
+ */
+function expectCombinationOfTheBest(candidates: CandidateScore[]): CandidateScore {
+  const singles = candidates.filter((c) => c.family !== "combination" && c.backtest);
+  const maeOf = (c: CandidateScore) => c.backtest?.metrics.mae as number;
+  const best = Math.min(...singles.map(maeOf));
+  const within = singles.filter((c) => maeOf(c) <= 1.5 * best);
+  const combination = candidates.find((c) => c.family === "combination") as CandidateScore;
+  expect(combination).toBeDefined();
+  const members = combination.params?.members as CombinationMemberSpec[];
+  expect(members.map((m) => [m.family, m.params ?? null])).toEqual(within.map((c) => [c.family, c.params ?? null]));
+  const total = within.reduce((sum, c) => sum + 1 / maeOf(c), 0);
+  members.forEach((m, i) => {
+    expect(m.weight).toBeCloseTo(1 / maeOf(within[i] as CandidateScore) / total, 12);
+  });
+  return combination;
+}
+
 describe("auto for forecasts", () => {
   let dir: string;
   beforeAll(async () => {
@@ -53,9 +75,15 @@ describe("auto for forecasts", () => {
     const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
     expect(result.selection).toBe("backtest");
     const table = result.backtest ?? [];
-    // The series is positive, so a GP on log values is a fourth candidate.
-    expect(table.map((b) => b.family)).toEqual(["gp", "gp", "ets", "seasonal-naive"]);
-    expect(result.candidates.map((c) => c.params ?? null)).toEqual([null, { transform: "log" }, null, null]);
+    // The series is positive, so a GP on log values is a fourth candidate; their combination is the fifth.
+    expect(table.map((b) => b.family)).toEqual(["gp", "gp", "ets", "seasonal-naive", "combination"]);
+    expect(result.candidates.slice(0, 4).map((c) => c.params ?? null)).toEqual([
+      null,
+      { transform: "log" },
+      null,
+      null,
+    ]);
+    expectCombinationOfTheBest(result.candidates);
     for (const b of table) {
       // The training part is 84 rows: three folds of one season, origins 48, 60, 72.
       expect(b.horizon).toBe(12);
@@ -70,6 +98,49 @@ describe("auto for forecasts", () => {
     expect(result.metrics.n).toBe(12);
     // The registered model is refitted on every row: it forecasts from the last observation.
     expect(result.model.forecast(1, 0.9)[0]?.time).toBe("2018-01-01");
+  });
+
+  it("keeps the combination when its backtest MAE is lower than every single candidate's", () => {
+    // Trend, season and noise on which gp and ets are close (seed 1): their fold errors partly cancel.
+    const result = trainModel(series(96, 10, 1), spec, "auto", { kind: "holdout", rows: 12 });
+    const combination = expectCombinationOfTheBest(result.candidates);
+    const members = combination.params?.members as CombinationMemberSpec[];
+    // Repeating last year misses the trend by about 48 a month: far past 1.5× the best, so it is left out.
+    expect(members.map((m) => m.family)).toEqual(["gp", "gp", "ets"]);
+    const singles = result.candidates.filter((c) => c.family !== "combination");
+    const bestSingle = Math.min(...singles.map((c) => c.backtest?.metrics.mae as number));
+    // Lower by a margin (about 6% here), not by rounding.
+    expect(combination.backtest?.metrics.mae).toBeLessThan(0.97 * bestSingle);
+    expect(result.family).toBe("combination");
+    expect(combination.chosen).toBe(true);
+    expect(singles.every((c) => !c.chosen)).toBe(true);
+    // It is scored on the evaluation window like a single family, and registered refitted on every row.
+    expect(combination.metrics).toEqual(result.metrics);
+    expect(result.metrics.n).toBe(12);
+    expect(result.model.family).toBe("combination");
+    expect(result.model.forecast(1, 0.9)[0]?.time).toBe("2018-01-01");
+    const described = result.model.describe() as { members: { family: string; weight: number }[] };
+    expect(described.members.map((m) => m.family)).toEqual(members.map((m) => m.family));
+    described.members.forEach((m, i) => {
+      expect(m.weight).toBeCloseTo((members[i] as CombinationMemberSpec).weight, 12);
+    });
+    // The combination's backtest has the same folds as its members'.
+    expect(combination.backtest?.folds.map((f) => f.origin)).toEqual([48, 60, 72]);
+    expect(combination.backtest?.metrics.n).toBe(36);
+  });
+
+  it("keeps a single family when its backtest MAE is lower than the combination's", () => {
+    // The same kind of series (seed 4), on which ets forecasts the folds clearly best.
+    const result = trainModel(series(96, 10, 4), spec, "auto", { kind: "holdout", rows: 12 });
+    const combination = expectCombinationOfTheBest(result.candidates);
+    const ets = result.candidates.find((c) => c.family === "ets") as CandidateScore;
+    // About 5% lower than the combination's.
+    expect(ets.backtest?.metrics.mae).toBeLessThan(0.97 * (combination.backtest?.metrics.mae as number));
+    expect(result.family).toBe("ets");
+    expect(ets.chosen).toBe(true);
+    expect(combination.chosen).toBeUndefined();
+    expect(combination.metrics).toEqual({});
+    expect(result.model.family).toBe("ets");
   });
 
   it("falls back to scoring on the evaluation rows when the training part is too short to backtest", () => {
@@ -87,6 +158,16 @@ describe("auto for forecasts", () => {
     ["ets", { trend: "damped", seasonal: "multiplicative" }],
     ["ets", { error: "multiplicative", trend: "damped", seasonal: "multiplicative" }],
     ["seasonal-naive", {}],
+    [
+      "combination",
+      {
+        members: [
+          { family: "gp", params: { transform: "log" }, weight: 2 },
+          { family: "ets", weight: 1 },
+          { family: "seasonal-naive", weight: 1 },
+        ],
+      },
+    ],
   ] as [ModelFamilyName, Record<string, unknown>][])(
     "a %s bundle %j round-trips identically, and so does its state as JSON",
     async (family, params) => {

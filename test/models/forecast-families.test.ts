@@ -78,7 +78,8 @@ describe("forecast families", () => {
   it("auto chooses a forecaster by backtest among gp, ets and seasonal naive, and reports every candidate", () => {
     const result = trainModel(series(96, 10, 5), spec, "auto", { kind: "holdout", rows: 12 });
     expect(result.selection).toBe("backtest");
-    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "gp", "ets", "seasonal-naive"]);
+    // The four single candidates, then their combination (here the candidates within 1.5× of the best formed one).
+    expect(result.candidates.map((c) => c.family)).toEqual(["gp", "gp", "ets", "seasonal-naive", "combination"]);
     const best = Math.min(...result.candidates.map((c) => c.backtest?.metrics.mae as number));
     const chosen = result.candidates.find((c) => c.chosen);
     expect(chosen?.family).toBe(result.family);

@@ -107,7 +107,13 @@ describe("gp forecaster", () => {
     const frame = series(48, { slope: 0, amplitude: 600 });
     expect(() => familyFor("gp", "forecast").fit(frame, spec({ transform: "log" }))).toThrowError(/positive/);
     const auto = trainModel(frame, spec({}), "auto", { kind: "holdout", rows: 12 });
-    expect(auto.candidates.some((c) => c.params)).toBe(false);
+    // No GP on log values among the candidates, nor inside their combination (whose params list its members).
+    const singles = auto.candidates.filter((c) => c.family !== "combination");
+    expect(singles.some((c) => c.params)).toBe(false);
+    const members = (auto.candidates.find((c) => c.family === "combination")?.params?.members ?? []) as {
+      params?: unknown;
+    }[];
+    expect(members.some((m) => m.params)).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defineProject, type ProjectInput } from "../../src/config/index.js";
+import { Rng } from "../../src/ml/random.js";
 import { decideGate, JobRunner, ProjectLoop } from "../../src/pipeline/index.js";
 import { createTestContext, monthlyCsv, type TestContext } from "../helpers/pipeline-context.js";
 
@@ -109,6 +110,35 @@ describe("ProjectLoop", () => {
       .orderBy("started_at")
       .execute();
     expect(runs.map((r) => r.status)).toEqual(["succeeded", "gate_failed"]);
+  });
+
+  it("under auto, records the combination in the lineage and replays a combination champion at the gate", async () => {
+    // The series of test/models/forecast-auto.test.ts (seed 1) on which auto keeps the combination.
+    const rng = new Rng(1);
+    const rows = Array.from({ length: 97 }, (_, t) => {
+      const month = new Date(Date.UTC(2010, t, 1)).toISOString().slice(0, 10);
+      return `${month},${500 + 4 * t + 60 * Math.sin((2 * Math.PI * t) / 12) + 10 * rng.normal()}`;
+    });
+    await writeFile(join(raw, "history.csv"), `month,contacts\n${rows.slice(0, 96).join("\n")}\n`);
+    const { runner, loop } = loopFor(project({ family: "auto", params: { restarts: 1 }, seed: 1 }));
+    await loop.ingestAll();
+    await runner.drain();
+    const v1 = (await ctx.registry.getModel("demo")).versions[0];
+    expect(v1?.family).toBe("combination");
+    const lineage = v1?.lineage as { candidates?: { family: string; params?: { members?: unknown[] } }[] };
+    const candidates = lineage?.candidates ?? [];
+    expect(candidates.map((c) => c.family)).toEqual(["gp", "gp", "ets", "seasonal-naive", "combination"]);
+    expect(candidates[4]?.params?.members).toHaveLength(3);
+    // A new month: the champion's members are replayed on the candidate's rows and scored on the same window.
+    await writeFile(join(raw, "next.csv"), `month,contacts\n${rows[96]}\n`);
+    await loop.ingestAll();
+    await runner.drain();
+    const runs = await ctx.stores.metadata.db.selectFrom("runs").select("lineage_json").orderBy("started_at").execute();
+    const gate = (JSON.parse(runs[1]?.lineage_json ?? "{}") as { evaluation: { gate: { champion: number } } })
+      .evaluation.gate;
+    expect(gate).toMatchObject({ championVersion: 1 });
+    expect(Number.isFinite(gate.champion)).toBe(true);
+    expect(gate.champion).toBeGreaterThan(0);
   });
 
   it("moves staging, not production, under the manual release policy", async () => {

@@ -85,15 +85,33 @@ function printBacktest(candidates: CandidateScore[]): void {
   printTable(
     ["  family", "MAE", "RMSE", "coverage95", "width95"],
     tested.map((c) => {
-      const variant = c.params
-        ? ` (${Object.entries(c.params)
-            .map(([k, v]) => `${k} ${String(v)}`)
-            .join(", ")})`
-        : "";
-      const name = `${c.chosen ? "* " : "  "}${c.family}${variant}`;
+      const name = `${c.chosen ? "* " : "  "}${candidateLabel(c)}`;
       if (!c.backtest) return [name, `failed: ${c.error ?? "unknown"}`, "", "", ""];
       const m = c.backtest.metrics;
       return [name, number(m.mae), number(m.rmse), number(m.coverage95), number(m.width95)];
     }),
   );
+}
+
+/**
+ * A candidate's name in the table: its family, then its variant's parameters, e.g. `gp (transform log)`; for the
+ * combination, its members and weights, e.g. `combination (gp 0.52, ets 0.48)`.
+ */
+function candidateLabel(c: Pick<CandidateScore, "family" | "params">): string {
+  if (!c.params) return c.family;
+  const members = c.params.members;
+  if (c.family === "combination" && Array.isArray(members)) {
+    const parts = members.map((m: { family: string; params?: Record<string, unknown>; weight: number }) => {
+      const variant = m.params ? ` ${parameterList(m.params)}` : "";
+      return `${m.family}${variant} ${m.weight.toFixed(2)}`;
+    });
+    return `${c.family} (${parts.join(", ")})`;
+  }
+  return `${c.family} (${parameterList(c.params)})`;
+}
+
+function parameterList(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(", ");
 }

@@ -1,5 +1,6 @@
 import { type Family, SlipwayError, type Task } from "../../core/index.js";
 import type { ModelFamily, ModelFamilyName } from "../estimator.js";
+import { combinationFamily } from "./combination.js";
 import { etsForecastFamily } from "./ets-forecast.js";
 import { gpForecastFamily } from "./gp-forecast.js";
 import { linearForecastFamily } from "./linear-forecast.js";
@@ -21,10 +22,12 @@ const IMPLEMENTATIONS: Record<ModelFamilyName, Partial<Record<Task, Implementati
   gbdt: {},
   lstm: {},
   "seasonal-naive": { forecast: seasonalNaiveFamily },
+  // Its members are other forecasters, resolved through this table (a function, so no import cycle).
+  combination: { forecast: combinationFamily((member) => familyFor(member, "forecast")) },
 };
 
 /** Families no flag names: candidates of `auto` (and loadable from bundles), left out of "available" lists. */
-const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive"]);
+const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive", "combination"]);
 
 /**
  * The families `auto` tries for a task, best first when scores tie. Forecasts compare the GP with the classical
