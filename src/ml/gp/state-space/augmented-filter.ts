@@ -12,6 +12,7 @@
  */
 import {
   type CholeskyFactor,
+  choleskyInverse,
   choleskySolve,
   logDeterminantFromCholesky,
   tryCholeskyWithJitter,
@@ -75,14 +76,7 @@ export function augmentedFilter(
   const B = deterministic.initialCovariance(x[0]);
   const factorB = tryFactor(B, p);
   if (factorB === undefined) return failed;
-  const Binv = new Float64Array(p * p);
-  const unit = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    unit.fill(0);
-    unit[j] = 1;
-    const col = choleskySolve(factorB.L, unit);
-    for (let i = 0; i < p; i++) Binv[i * p + j] = col[i];
-  }
+  const Binv = choleskyInverse(factorB.L).data;
   const Mmat = new Float64Array(p * p);
   const b = new Float64Array(p);
   for (let i = 0; i < p; i++) {
@@ -105,13 +99,7 @@ export function augmentedFilter(
   // The end state: β ~ N(β̂, M⁻¹); the stochastic state given β is N(m_y − M_Φ β, P_n); the deterministic state
   // at the last input is T β with T = A_D(x_n − x₀).
   const ds = stochastic.dim;
-  const Minv = new Float64Array(p * p);
-  for (let j = 0; j < p; j++) {
-    unit.fill(0);
-    unit[j] = 1;
-    const col = choleskySolve(factorM.L, unit);
-    for (let i = 0; i < p; i++) Minv[i * p + j] = col[i];
-  }
+  const Minv = choleskyInverse(factorM.L).data;
   const T = deterministic.transition(x[n - 1] - x[0]);
   // Stochastic means of the Φ columns (ds × p), and W = M_Φ M⁻¹ (ds × p).
   const MPhi = new Float64Array(ds * p);

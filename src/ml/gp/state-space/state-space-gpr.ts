@@ -7,14 +7,14 @@
  * filter's likelihood in θ (line-search trials need the likelihood alone). A fitted model keeps only the filtered state after the last input, so it forecasts at
  * inputs at or after that point and conditions on later observations by filtering on.
  */
-import { invalidInput } from "../../../core/index.js";
+import { invalidInput, SlipwayError } from "../../../core/index.js";
 import type { Matrix } from "../../linalg/matrix.js";
 import type { GaussianProcessOptions } from "../gpr.js";
 import { type Kernel, type KernelJSON, kernelFromJSON } from "../kernels/index.js";
 import { type OptimizerRun, searchThetaBy } from "../optimize-theta.js";
 import { augmentedFilter, BasisCache } from "./augmented-filter.js";
 import { type FilteredState, kalmanFilter, propagate } from "./kalman-filter.js";
-import { stateSpaceModel } from "./state-space-model.js";
+import { type StateSpaceModel, stateSpaceModel } from "./state-space-model.js";
 
 /**
  * Step in log hyperparameters for the forward-difference gradient: its truncation error h·f''/2 moves the
@@ -111,8 +111,7 @@ export class StateSpaceGaussianProcess {
       kernel = kernel.withTheta(search.theta);
       this.runs = search.runs;
     }
-    const model = stateSpaceModel(kernel.toJSON());
-    if (model === undefined) throw new Error("unreachable: hasStateSpaceForm checked the bounds");
+    const model = requireModel(kernel.toJSON());
     const result = augmentedFilter(model, x, yNorm, model.whiteNoise + alpha);
     this.fittedKernel = kernel;
     this.state = {
@@ -139,8 +138,7 @@ export class StateSpaceGaussianProcess {
    */
   predict(Xs: Matrix): { mean: Float64Array; std: Float64Array } {
     const s = this.requireFitted();
-    const model = stateSpaceModel(s.kernel);
-    if (model === undefined) throw new Error("unreachable: a fitted kernel has a state-space form");
+    const model = requireModel(s.kernel);
     if (Xs.cols !== 1) {
       throw invalidInput("the state-space path takes one input column", [{ field: "X", reason: `${Xs.cols} columns` }]);
     }
@@ -171,8 +169,7 @@ export class StateSpaceGaussianProcess {
         { field: "X", reason: `${x[0]} is before ${s.filtered.x}` },
       ]);
     }
-    const model = stateSpaceModel(s.kernel);
-    if (model === undefined) throw new Error("unreachable: a fitted kernel has a state-space form");
+    const model = requireModel(s.kernel);
     const yNorm = values.map((v) => (v - s.yMean) / s.yStd);
     const result = kalmanFilter(model, x, yNorm, model.whiteNoise + s.alpha, s.filtered);
     const gp = new StateSpaceGaussianProcess({ ...this.options, kernel: this.fittedKernel });
@@ -221,6 +218,17 @@ export class StateSpaceGaussianProcess {
     }
     return this.state;
   }
+}
+
+/** The state-space form of a kernel already checked to have one (at fit, or when a stored state is loaded). */
+function requireModel(kernel: KernelJSON): StateSpaceModel {
+  const model = stateSpaceModel(kernel);
+  if (model === undefined) {
+    throw new SlipwayError("SLP_INTERNAL", "a checked kernel lost its state-space form", [
+      { field: "kernel", reason: JSON.stringify(kernel) },
+    ]);
+  }
+  return model;
 }
 
 /**
