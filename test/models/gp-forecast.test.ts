@@ -52,6 +52,26 @@ describe("gp forecaster", () => {
     expect(plain.describe().period).toBeNull();
   });
 
+  it("season stable drops the seasonal decay: one shape repeats every season", () => {
+    const kernelOf = (params: Record<string, unknown>) =>
+      JSON.stringify(
+        (familyFor("gp", "forecast").fit(series(72), spec(params)).describe() as { kernel: unknown }).kernel,
+      );
+    const evolving = kernelOf({});
+    const stable = kernelOf({ season: "stable" });
+    // The evolving season is C · ExpSineSquared · RBF(decay); the stable one lacks the RBF factor beside the
+    // ExpSineSquared, and the smooth term keeps its own RBF.
+    expect(evolving.match(/"rbf"/g)?.length).toBe(2);
+    expect(stable.match(/"rbf"/g)?.length).toBe(1);
+    expect(stable).toContain("exp-sine-squared");
+    expect(
+      familyFor("gp", "forecast")
+        .fit(series(72), spec({ season: "stable" }))
+        .describe().season,
+    ).toBe("stable");
+    expect(() => familyFor("gp", "forecast").fit(series(48), spec({ season: "fixed" }))).toThrowError(/season/);
+  });
+
   it("rejects an unknown trend option, naming the parameter", () => {
     expect(() => familyFor("gp", "forecast").fit(series(48), spec({ trend: "cubic" }))).toThrowError(/trend/);
   });

@@ -34,6 +34,8 @@ import { forecastSignature } from "./linear-forecast.js";
  *   C₁ · ExpSineSquared(ℓ, p = 1) · RBF(decay)  (seasonality that may evolve slowly; when there is a season)
  * + C₂ · RBF(ℓ ≥ 1 season)                      (smooth departures from the trend)
  * + White                                        (observation noise).
+ * With `season: "stable"` the seasonal term has no decay (C₁ · ExpSineSquared): one shape repeats every season, as
+ * in a temperature record; `auto` backtests both.
  * Bounds keep each term in its role: a seasonal amplitude that cannot vanish (on trending series the highest
  * marginal likelihood may otherwise switch seasonality off and extrapolate badly), a smooth term that cannot
  * oscillate faster than a season. Hyperparameters maximise the log marginal likelihood from seeded restarts.
@@ -50,6 +52,9 @@ const TRENDS: readonly Trend[] = ["linear", "kernel", "none"];
 /** `log` models log(y): multiplicative growth and seasons become additive, intervals stay positive. */
 type Transform = "none" | "log";
 const TRANSFORMS: readonly Transform[] = ["none", "log"];
+/** `evolving`: the seasonal shape may drift over the years (a decaying RBF factor); `stable`: it repeats exactly. */
+type Season = "evolving" | "stable";
+const SEASONS: readonly Season[] = ["evolving", "stable"];
 /** `dense`: exact Cholesky, O(n³); `state-space`: Kalman filter, O(n); `auto`: state-space past the threshold. */
 type Solver = "dense" | "state-space";
 const SOLVERS: readonly (Solver | "auto")[] = ["auto", "dense", "state-space"];
@@ -70,6 +75,8 @@ interface GpForecastJson {
   lastStep: number;
   /** Absent in bundles written before the state-space solver existed, which means `dense`. */
   solver?: Solver;
+  /** Absent in bundles written before the option existed, which means `evolving` (or undamped, state-space). */
+  season?: Season;
   gp: Omit<GaussianProcessState, "xTrain" | "yTrain" | "dualCoef" | "L" | "alpha" | "kernel"> & {
     kernel: KernelJSON;
     alpha: number;
@@ -82,7 +89,7 @@ interface GpForecastJson {
 /** Mean and standard deviation of the (detrended, transformed) series at inputs x, from either solver. */
 type Predictor = (x: Matrix) => { mean: Float64Array; std: Float64Array };
 
-function defaultKernel(seasonal: boolean, trend: Trend, solver: Solver): Kernel {
+function defaultKernel(seasonal: boolean, trend: Trend, solver: Solver, seasonShape: Season): Kernel {
   const stateSpace = solver === "state-space";
   const terms: Kernel[] = [];
   if (trend === "kernel") {
@@ -107,13 +114,14 @@ function defaultKernel(seasonal: boolean, trend: Trend, solver: Solver): Kernel 
     periodicity: 1,
     periodicityBounds: "fixed",
   });
-  const season = stateSpace
-    ? productOf(new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }), shape)
-    : productOf(
-        new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
-        shape,
-        new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
-      );
+  const season =
+    seasonShape === "stable"
+      ? productOf(new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }), shape)
+      : productOf(
+          new ConstantKernel({ constantValue: 1, constantValueBounds: [1e-2, 1e2] }),
+          shape,
+          new RBFKernel({ lengthScale: 20, lengthScaleBounds: [3, 1e4] }),
+        );
   return sumOf(season, smooth, ...terms, noise);
 }
 
@@ -161,6 +169,7 @@ class GpForecaster extends StepForecaster {
       transform: this.json.transform ?? "none",
       period: this.json.period,
       solver: this.json.solver ?? "dense",
+      season: this.json.season ?? (this.json.solver === "state-space" ? "stable" : "evolving"),
     };
   }
 
@@ -234,7 +243,12 @@ export const gpForecastFamily = {
     const residual = y.map((v, i) => v - intercept - slope * x[i]);
 
     const solver = previous?.solver ?? chooseSolver(choiceParam(spec.params, "solver", SOLVERS, "auto"), n);
-    const kernel = previous ? kernelFromJSON(previous.gp.kernel) : defaultKernel(series.period !== null, trend, solver);
+    // The state-space form has only the undamped season (see above).
+    const asked = previous?.season ?? choiceParam(spec.params, "season", SEASONS, "evolving");
+    const season: Season = solver === "state-space" ? "stable" : asked;
+    const kernel = previous
+      ? kernelFromJSON(previous.gp.kernel)
+      : defaultKernel(series.period !== null, trend, solver, season);
     const gpOptions = {
       kernel,
       normalizeY: true,
@@ -256,6 +270,7 @@ export const gpForecastFamily = {
       trendSlope: slope,
       lastStep,
       solver,
+      season,
     };
     const signature = forecastSignature(spec, series.timeIndex, lastStep);
     if (solver === "state-space") {
