@@ -1,6 +1,7 @@
 import { invalidInput, SlipwayError } from "../../core/errors.js";
 import { minimize, type Objective } from "../optim/lbfgs.js";
 import { checkDesign, type FeatureMatrix } from "./normal-equations.js";
+import { fitFeatureScaling, scaleFeatures } from "./standardise.js";
 
 /** Fitting options for {@link LogisticRegression.fit}. */
 export interface LogisticOptions {
@@ -9,8 +10,17 @@ export interface LogisticOptions {
   /** Number of classes K; labels must lie in [0, K). Default: the largest label + 1. */
   classCount?: number;
   maxIterations?: number;
-  /** L-BFGS stops when the largest gradient component of the averaged objective is below this. */
+  /**
+   * L-BFGS stops when the largest gradient component of the averaged objective, in standardised coordinates, is
+   * below this.
+   */
   gradientTolerance?: number;
+  /**
+   * Fit on standardised columns (x − mean)/sd, so the penalty ‖v‖²/2 acts on coefficients per standard deviation
+   * (as scikit-learn's `LogisticRegression` after `StandardScaler`); the stored parameters are converted back to
+   * the original scale, so prediction is unchanged. Default false (the raw-scale penalty).
+   */
+  standardise?: boolean;
 }
 
 /** The JSON form of a fitted model. `parameters` holds one block [w (p), b] per class, or a single block if K = 2. */
@@ -23,6 +33,10 @@ export interface LogisticState {
   parameters: number[];
   converged: boolean;
   iterations: number;
+  /** Whether the penalty applied to standardised coefficients; absent in states written before the option. */
+  standardise?: boolean;
+  /** Population standard deviations of the training columns (1 for a constant column); absent in older states. */
+  featureScales?: number[];
 }
 
 /** Blocks of [w, b] in θ: one (sigmoid) for two classes, K (softmax) otherwise. */
@@ -34,9 +48,16 @@ function blockCount(classCount: number): number {
  * The averaged penalised negative log-likelihood f(θ) = (1/n)Σᵢ ℓᵢ + ‖W‖²/(2Cn) and its gradient. This is
  * scikit-learn's C·Σℓᵢ + ½‖W‖² divided by Cn, so it has the same minimiser but gradients of order one.
  * Binary: ℓ = softplus(z) − yz with z = wᵀx + b, ∂ℓ/∂z = σ(z) − y. Multinomial: ℓ = logΣₖexp(zₖ) − z_y,
- * ∂ℓ/∂zₖ = pₖ − [k = y] (Bishop, PRML, eqs. 4.91 and 4.109).
+ * ∂ℓ/∂zₖ = pₖ − [k = y] (Bishop, PRML, eqs. 4.91 and 4.109). With `penaltyWeights` the penalty is
+ * Σⱼ ωⱼ w_kj² / (2Cn) instead, which is how a raw-scale penalty is expressed in standardised coordinates.
  */
-export function logisticObjective(X: FeatureMatrix, y: Int32Array, classCount: number, C: number): Objective {
+export function logisticObjective(
+  X: FeatureMatrix,
+  y: Int32Array,
+  classCount: number,
+  C: number,
+  penaltyWeights?: Float64Array,
+): Objective {
   checkDesign(X, y.length);
   const { rows: n, cols: p, data } = X;
   const blocks = blockCount(classCount);
@@ -86,8 +107,9 @@ export function logisticObjective(X: FeatureMatrix, y: Int32Array, classCount: n
       const off = k * stride;
       for (let j = 0; j < p; j++) {
         const w = theta[off + j];
-        squaredNorm += w * w;
-        grad[off + j] = grad[off + j] * scale + penalty * w;
+        const weighted = penaltyWeights ? penaltyWeights[j] * w : w;
+        squaredNorm += weighted * w;
+        grad[off + j] = grad[off + j] * scale + penalty * weighted;
       }
       grad[off + p] *= scale;
     }
@@ -107,16 +129,46 @@ export class LogisticRegression {
   readonly parameters: Float64Array;
   readonly converged: boolean;
   readonly iterations: number;
+  readonly isStandardised: boolean;
+  /**
+   * Weights on the original feature scale, one row of p per block (row-major blocks × p): a single row, the log-odds
+   * of class 1, for two classes (scikit-learn's `coef_` shape); one row per class otherwise.
+   */
+  readonly coefficients: Float64Array;
+  /** One intercept per block (multinomial intercepts are centred to sum to 0). */
+  readonly intercepts: Float64Array;
+  /** Population standard deviations of the training columns; null for a model restored from an older state. */
+  readonly featureScales: Float64Array | null;
+  /** {@link coefficients} per training standard deviation (w_kj · sd_j); null when the scales are unknown. */
+  readonly standardisedCoefficients: Float64Array | null;
   private readonly z: Float64Array;
 
-  private constructor(state: Omit<LogisticState, "family" | "version" | "parameters"> & { parameters: Float64Array }) {
+  private constructor(
+    state: Omit<LogisticState, "family" | "version" | "parameters" | "featureScales"> & {
+      parameters: Float64Array;
+      featureScales: Float64Array | null;
+    },
+  ) {
     this.classCount = state.classCount;
     this.featureCount = state.featureCount;
     this.C = state.C;
     this.parameters = state.parameters;
     this.converged = state.converged;
     this.iterations = state.iterations;
+    this.isStandardised = state.standardise ?? false;
+    this.featureScales = state.featureScales;
     this.z = new Float64Array(blockCount(state.classCount));
+    const p = state.featureCount;
+    const blocks = blockCount(state.classCount);
+    this.coefficients = new Float64Array(blocks * p);
+    this.intercepts = new Float64Array(blocks);
+    for (let k = 0; k < blocks; k++) {
+      const off = k * (p + 1);
+      this.coefficients.set(state.parameters.subarray(off, off + p), k * p);
+      this.intercepts[k] = state.parameters[off + p];
+    }
+    const scales = state.featureScales;
+    this.standardisedCoefficients = scales ? this.coefficients.map((w, i) => w * scales[i % p]) : null;
   }
 
   /** Fits on `X` (n × p, finite) and integer labels `y` in [0, K). At least two classes must occur. */
@@ -143,12 +195,27 @@ export class LogisticRegression {
         throw new SlipwayError("SLP_TRAIN_FAILED", "logistic regression needs finite features");
 
     const p = X.cols;
+    const standardise = options.standardise ?? false;
+    // L-BFGS always runs on standardised columns, where the loss is well conditioned whatever the units. The raw
+    // penalty Σw_j² is Σ(v_j/s_j)² in those coordinates (v_j = s_j·w_j), hence the weights 1/s_j².
+    const scaling = fitFeatureScaling(X);
+    const design = scaleFeatures(X, scaling);
+    const weights = standardise ? undefined : scaling.scales.map((s) => 1 / (s * s));
     const theta0 = new Float64Array(blockCount(classCount) * (p + 1));
-    const result = minimize(logisticObjective(X, y, classCount, C), theta0, {
+    const result = minimize(logisticObjective(design, y, classCount, C, weights), theta0, {
       maxIterations: options.maxIterations ?? 500,
       gradientTolerance: options.gradientTolerance ?? 1e-8,
       functionTolerance: 1e-14,
     });
+    // z = (x − m)/s, so vᵀz + c = (v/s)ᵀx + (c − Σ m_j v_j/s_j) on the original scale.
+    for (let k = 0; k < blockCount(classCount); k++) {
+      const off = k * (p + 1);
+      for (let j = 0; j < p; j++) {
+        const w = result.x[off + j] / scaling.scales[j];
+        result.x[off + j] = w;
+        result.x[off + p] -= scaling.means[j] * w;
+      }
+    }
     if (classCount > 2) {
       // Softmax is unchanged by a shift common to all intercepts (they are unpenalised, so only their differences
       // are identified); centre them, as scikit-learn does, so the stored state is canonical.
@@ -164,6 +231,8 @@ export class LogisticRegression {
       parameters: result.x,
       converged: result.converged,
       iterations: result.iterations,
+      standardise,
+      featureScales: scaling.scales,
     });
   }
 
@@ -227,6 +296,8 @@ export class LogisticRegression {
       parameters: Array.from(this.parameters),
       converged: this.converged,
       iterations: this.iterations,
+      standardise: this.isStandardised,
+      ...(this.featureScales ? { featureScales: Array.from(this.featureScales) } : {}),
     };
   }
 
@@ -242,8 +313,14 @@ export class LogisticRegression {
     const expected = blockCount(state.classCount) * (state.featureCount + 1);
     if (state.parameters.length !== expected)
       details.push({ field: "/parameters", reason: `expected ${expected} entries` });
+    if (state.featureScales !== undefined && state.featureScales.length !== state.featureCount)
+      details.push({ field: "/featureScales", reason: `expected ${state.featureCount} entries` });
     if (details.length > 0) throw invalidInput("logistic model state is inconsistent", details);
-    return new LogisticRegression({ ...state, parameters: Float64Array.from(state.parameters) });
+    return new LogisticRegression({
+      ...state,
+      parameters: Float64Array.from(state.parameters),
+      featureScales: state.featureScales ? Float64Array.from(state.featureScales) : null,
+    });
   }
 }
 

@@ -61,3 +61,9 @@ export function centredCrossProducts(
   for (let j = 0; j < cols; j++) for (let k = 0; k < j; k++) gram[k * cols + j] = gram[j * cols + k];
   return { gram, xty };
 }
+
+/** True when every entry is a finite number. */
+export function isAllFinite(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}

@@ -2,7 +2,8 @@ import { invalidInput, SlipwayError } from "../../core/errors.js";
 import { choleskyInPlace, solveLower, solveLowerTranspose } from "../linalg/cholesky.js";
 import { type Matrix, matrixFrom } from "../linalg/matrix.js";
 import { studentTQuantile } from "../stats/student-t.js";
-import { centredCrossProducts, checkDesign, columnMeans, type FeatureMatrix } from "./normal-equations.js";
+import { centredCrossProducts, checkDesign, type FeatureMatrix } from "./normal-equations.js";
+import { fitFeatureScaling } from "./standardise.js";
 
 /** Fitting options for {@link RidgeRegression.fit}. */
 export interface RidgeOptions {
@@ -13,6 +14,12 @@ export interface RidgeOptions {
    * 1e-8) to leave well-posed fits unchanged while keeping collinear designs solvable.
    */
   relativeJitter?: number;
+  /**
+   * Penalise the coefficients of the standardised columns (x − mean)/sd instead of the raw ones, as scikit-learn's
+   * `Ridge` after `StandardScaler`: α‖v‖² with v_j = sd_j·w_j, i.e. Λ_jj = α·sd_j² on the original scale.
+   * Default false (the raw-scale penalty). Coefficients are reported on both scales either way.
+   */
+  standardise?: boolean;
 }
 
 /** The JSON form of a fitted model (plain numbers; `residualVariance` is null when n ≤ p + 1). */
@@ -27,6 +34,10 @@ export interface RidgeState {
   factor: number[];
   trainingRows: number;
   residualVariance: number | null;
+  /** Whether α applied to standardised coefficients; absent in states written before the option existed. */
+  standardise?: boolean;
+  /** Population standard deviations of the training columns (1 for a constant column); absent in older states. */
+  featureScales?: number[];
 }
 
 /** Point predictions with a symmetric prediction interval. */
@@ -50,6 +61,15 @@ export class RidgeRegression {
   readonly degreesOfFreedom: number;
   readonly trainingRows: number;
   readonly alpha: number;
+  /** Whether α penalised the standardised coefficients ({@link RidgeOptions.standardise}). */
+  readonly isStandardised: boolean;
+  /** Population standard deviations of the training columns; null for a model restored from an older state. */
+  readonly featureScales: Float64Array | null;
+  /**
+   * Coefficients per training standard deviation of each feature (coefficients_j · featureScales_j), comparable
+   * across features whatever their units; null when the scales are unknown.
+   */
+  readonly standardisedCoefficients: Float64Array | null;
   private readonly featureMeans: Float64Array;
   private readonly factor: Float64Array;
   /** The same factor as a p × p matrix view, for the triangular solves. */
@@ -64,6 +84,8 @@ export class RidgeRegression {
     trainingRows: number;
     residualVariance: number;
     alpha: number;
+    isStandardised: boolean;
+    featureScales: Float64Array | null;
   }) {
     this.coefficients = parts.coefficients;
     this.intercept = parts.intercept;
@@ -73,6 +95,10 @@ export class RidgeRegression {
     this.trainingRows = parts.trainingRows;
     this.residualVariance = parts.residualVariance;
     this.alpha = parts.alpha;
+    this.isStandardised = parts.isStandardised;
+    this.featureScales = parts.featureScales;
+    const scales = parts.featureScales;
+    this.standardisedCoefficients = scales ? this.coefficients.map((c, j) => c * scales[j]) : null;
     this.degreesOfFreedom = parts.trainingRows - parts.coefficients.length - 1;
     this.scratch = new Float64Array(parts.coefficients.length);
   }
@@ -89,12 +115,13 @@ export class RidgeRegression {
     if (!allFinite(X.data) || !allFinite(y))
       throw new SlipwayError("SLP_TRAIN_FAILED", "ridge regression needs finite features and targets");
 
-    const means = columnMeans(X);
+    const standardise = options.standardise ?? false;
+    const { means, scales } = fitFeatureScaling(X);
     let yMean = 0;
     for (let i = 0; i < n; i++) yMean += y[i];
     yMean /= n;
     const { gram, xty } = centredCrossProducts(X, y, means, yMean);
-    const factor = factorPenalised(gram, p, alpha, relativeJitter);
+    const factor = factorPenalised(gram, p, alpha, relativeJitter, standardise ? scales : null);
 
     const w = Float64Array.from(xty);
     const L = matrixFrom(p, p, factor);
@@ -120,6 +147,8 @@ export class RidgeRegression {
       trainingRows: n,
       residualVariance: dof > 0 ? rss / dof : Number.NaN,
       alpha,
+      isStandardised: standardise,
+      featureScales: scales,
     });
   }
 
@@ -183,6 +212,8 @@ export class RidgeRegression {
       factor: Array.from(this.factor),
       trainingRows: this.trainingRows,
       residualVariance: Number.isFinite(this.residualVariance) ? this.residualVariance : null,
+      standardise: this.isStandardised,
+      ...(this.featureScales ? { featureScales: Array.from(this.featureScales) } : {}),
     };
   }
 
@@ -196,6 +227,8 @@ export class RidgeRegression {
     if (state.factor.length !== p * p) details.push({ field: "/factor", reason: `expected ${p * p} entries` });
     if (!Number.isInteger(state.trainingRows) || state.trainingRows < 1)
       details.push({ field: "/trainingRows", reason: "expected a positive integer" });
+    if (state.featureScales !== undefined && state.featureScales.length !== p)
+      details.push({ field: "/featureScales", reason: `expected ${p} entries` });
     if (details.length > 0) throw invalidInput("ridge model state is inconsistent", details);
     return new RidgeRegression({
       coefficients: Float64Array.from(state.coefficients),
@@ -205,23 +238,33 @@ export class RidgeRegression {
       trainingRows: state.trainingRows,
       residualVariance: state.residualVariance ?? Number.NaN,
       alpha: state.alpha,
+      isStandardised: state.standardise ?? false,
+      featureScales: state.featureScales ? Float64Array.from(state.featureScales) : null,
     });
   }
 }
 
 /**
- * Cholesky of G + Λ, Λ_jj = α + jitter·G_jj. A constant column (G_jj = 0) gets Λ_jj = 1 when unpenalised, which
+ * Cholesky of G + Λ, Λ_jj = α·s_j² + jitter·G_jj (s_j = 1 unless standardising, when s_j is the column's standard
+ * deviation). A constant column (G_jj = 0) gets Λ_jj = 1 when unpenalised, which
  * pins its coefficient to 0 (its right-hand side is 0). If rounding still leaves the matrix indefinite, the
  * jitter grows a hundredfold at a time before giving up.
  */
-function factorPenalised(gram: Float64Array, p: number, alpha: number, relativeJitter: number): Float64Array {
+function factorPenalised(
+  gram: Float64Array,
+  p: number,
+  alpha: number,
+  relativeJitter: number,
+  scales: Float64Array | null,
+): Float64Array {
   const a = new Float64Array(p * p);
   let jitter = relativeJitter;
   for (let attempt = 0; attempt < 6; attempt++) {
     a.set(gram);
     for (let j = 0; j < p; j++) {
       const gjj = gram[j * p + j];
-      const penalty = alpha + jitter * gjj;
+      const s = scales ? scales[j] : 1;
+      const penalty = alpha * s * s + jitter * gjj;
       a[j * p + j] = gjj + (gjj === 0 && penalty === 0 ? 1 : penalty);
     }
     if (choleskyInPlace(matrixFrom(p, p, a))) return a;

@@ -3,6 +3,44 @@ import { isSlipwayError } from "../../../src/core/errors.js";
 import type { FeatureMatrix } from "../../../src/ml/linear/normal-equations.js";
 import { RidgeRegression, type RidgeState } from "../../../src/ml/linear/ridge.js";
 import { Rng } from "../../../src/ml/random.js";
+import { REFERENCE_X, REFERENCE_Y } from "./reference-data.js";
+
+/** The inverse of a small dense matrix by Gauss–Jordan elimination with partial pivoting (independent of src/). */
+function invert(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[pivot][c])) pivot = r;
+    [m[c], m[pivot]] = [m[pivot], m[c]];
+    const d = m[c][c];
+    for (let j = 0; j < 2 * n; j++) m[c][j] /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r][c];
+      for (let j = 0; j < 2 * n; j++) m[r][j] -= f * m[c][j];
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+/**
+ * [b, w] = (AᵀA + D)⁻¹Aᵀy with A = [1 X] and D = diag(0, penalties): the penalised normal equations with the
+ * intercept as an explicit, unpenalised column, solved by an explicit inverse.
+ */
+function normalEquations(rows: number[][], y: number[], penalties: number[]): number[] {
+  const A = rows.map((r) => [1, ...r]);
+  const k = A[0].length;
+  const AtA = Array.from({ length: k }, (_, i) =>
+    Array.from(
+      { length: k },
+      (_, j) => A.reduce((s, r) => s + r[i] * r[j], 0) + (i === j && i > 0 ? penalties[i - 1] : 0),
+    ),
+  );
+  const Aty = Array.from({ length: k }, (_, i) => A.reduce((s, r, t) => s + r[i] * y[t], 0));
+  const inverse = invert(AtA);
+  return inverse.map((row) => row.reduce((s, v, j) => s + v * Aty[j], 0));
+}
 
 function matrix(rows: number[][]): FeatureMatrix {
   const cols = rows[0]?.length ?? 0;
@@ -67,6 +105,73 @@ describe("RidgeRegression", () => {
     const model = RidgeRegression.fit(X, y, { alpha: 2, relativeJitter: 0 });
     expect(model.coefficients[0]).toBeCloseTo(5.5 / 7, 12);
     expect(model.intercept).toBeCloseTo(2.75 - 1.5 * (5.5 / 7), 12);
+  });
+
+  it("equals the penalised normal equations solved by an explicit inverse, on both penalty scales", () => {
+    const rows = [
+      [1, 20, 0.3],
+      [2, 35, 0.1],
+      [0.5, 10, 0.8],
+      [3, 25, 0.4],
+      [2.5, 40, 0.9],
+      [1.5, 15, 0.2],
+      [4, 30, 0.6],
+    ];
+    const y = [3.1, 4.0, 2.2, 6.3, 5.9, 2.8, 7.7];
+    const X = matrix(rows);
+    const alpha = 1.7;
+    const raw = RidgeRegression.fit(X, Float64Array.from(y), { alpha, relativeJitter: 0 });
+    const [b, ...w] = normalEquations(rows, y, [alpha, alpha, alpha]);
+    expect(raw.intercept).toBeCloseTo(b, 10);
+    w.forEach((v, j) => {
+      expect(raw.coefficients[j]).toBeCloseTo(v, 10);
+    });
+    expect(raw.isStandardised).toBe(false);
+
+    // Standardised: the same equations on z = (x − mean)/sd (population sd) with α on every coefficient, then
+    // w_j = v_j / sd_j on the original scale; standardisedCoefficients reports v itself.
+    const n = rows.length;
+    const means = [0, 1, 2].map((j) => rows.reduce((s, r) => s + r[j], 0) / n);
+    const sds = [0, 1, 2].map((j) => Math.sqrt(rows.reduce((s, r) => s + (r[j] - means[j]) ** 2, 0) / n));
+    const Z = rows.map((r) => r.map((v, j) => (v - means[j]) / sds[j]));
+    const [bz, ...v] = normalEquations(Z, y, [alpha, alpha, alpha]);
+    const model = RidgeRegression.fit(X, Float64Array.from(y), { alpha, relativeJitter: 0, standardise: true });
+    expect(model.isStandardised).toBe(true);
+    v.forEach((vj, j) => {
+      expect(model.standardisedCoefficients?.[j]).toBeCloseTo(vj, 10);
+      expect(model.coefficients[j]).toBeCloseTo(vj / sds[j], 10);
+      expect(model.featureScales?.[j]).toBeCloseTo(sds[j], 12);
+    });
+    expect(model.intercept).toBeCloseTo(bz - v.reduce((s, vj, j) => s + (means[j] * vj) / sds[j], 0), 10);
+  });
+
+  it("matches scikit-learn 1.2.1's Ridge to 1e-6, raw and after StandardScaler", () => {
+    // Reference: sklearn.linear_model.Ridge(alpha=2, solver="cholesky") on X and on StandardScaler().fit_transform(X).
+    const X: FeatureMatrix = { rows: 20, cols: 4, data: Float64Array.from(REFERENCE_X) };
+    const y = Float64Array.from(REFERENCE_Y);
+    const raw = RidgeRegression.fit(X, y, { alpha: 2, relativeJitter: 0 });
+    const rawRef = [1.3495085274628367, 0.1907939401351603, -0.7879600824777175, -0.0870185140358846];
+    rawRef.forEach((w, j) => {
+      expect(Math.abs(raw.coefficients[j] - w)).toBeLessThan(1e-6);
+    });
+    expect(Math.abs(raw.intercept - 10.337063221266476)).toBeLessThan(1e-6);
+    const std = RidgeRegression.fit(X, y, { alpha: 2, relativeJitter: 0, standardise: true });
+    const zRef = [1.0487941384634651, 1.3295230125850703, -0.7556592770611018, -0.22466660868327704];
+    const wRef = [1.5456417074420472, 0.1730864009924887, -7.001390574351366, -0.07953372641922699];
+    for (let j = 0; j < 4; j++) {
+      expect(Math.abs((std.standardisedCoefficients?.[j] ?? Number.NaN) - zRef[j])).toBeLessThan(1e-6);
+      expect(Math.abs(std.coefficients[j] - wRef[j])).toBeLessThan(1e-6);
+    }
+    expect(Math.abs(std.intercept - 4.169831198706378)).toBeLessThan(1e-6);
+  });
+
+  it("restores states written before the standardise option", () => {
+    const model = RidgeRegression.fit(matrix([[0], [1], [2], [4]]), Float64Array.from([1, 2, 2, 5]), { alpha: 0.5 });
+    const { standardise: _s, featureScales: _f, ...older } = model.toJSON();
+    const copy = RidgeRegression.fromJSON(older);
+    expect(copy.isStandardised).toBe(false);
+    expect(copy.standardisedCoefficients).toBeNull();
+    expect(Array.from(copy.coefficients)).toEqual(Array.from(model.coefficients));
   });
 
   it("widens the interval away from the data mean", () => {
