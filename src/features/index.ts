@@ -7,3 +7,4 @@ export {
   type TimeIndex,
   timeToIndex,
 } from "./time-index.js";
+export * from "./transforms/index.js";
