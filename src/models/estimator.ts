@@ -45,6 +45,17 @@ export interface ClassPrediction {
 
 export type Prediction = RegressionPrediction | ClassPrediction;
 
+/**
+ * Why one record got its prediction: per model output (`value` for regression, a class for classification), each
+ * feature's contribution and the expected value; contributions + expected = the raw prediction on `scale`
+ * (exact TreeSHAP for trees).
+ */
+export interface Explanation {
+  /** What the contributions add to: the prediction itself, its log (Poisson), or the log-odds of a class. */
+  scale: "value" | "log" | "log-odds";
+  outputs: Record<string, { expected: number; contributions: Record<string, number> }>;
+}
+
 /** The inputs a fitted model takes; it is what the serving layer validates requests against. */
 export interface Signature {
   task: Task;
@@ -76,6 +87,8 @@ export interface FittedModel {
    * `SLP_INPUT_INVALID` naming `<pointerPrefix>/<i>/<column>`.
    */
   predict(records: Record<string, unknown>[], level: number, pointerPrefix?: string): Prediction[];
+  /** Tabular families that can explain a prediction (per-feature contributions); absent where they cannot. */
+  explain?(records: Record<string, unknown>[], pointerPrefix?: string): Explanation[];
   /** Hyperparameters and fitted summaries worth reporting (kernel, coefficients…). */
   describe(): Record<string, unknown>;
   state(): ModelState;

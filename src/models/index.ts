@@ -14,6 +14,7 @@ export {
 export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, saveBundle } from "./bundle.js";
 export type {
   ClassPrediction,
+  Explanation,
   FitOptions,
   FittedModel,
   ForecastRow,

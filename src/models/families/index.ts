@@ -2,6 +2,7 @@ import { type Family, SlipwayError, type Task } from "../../core/index.js";
 import type { ModelFamily, ModelFamilyName } from "../estimator.js";
 import { combinationFamily } from "./combination.js";
 import { etsForecastFamily } from "./ets-forecast.js";
+import { gbdtTabularFamily } from "./gbdt-tabular.js";
 import { gpForecastFamily } from "./gp-forecast.js";
 import { linearForecastFamily } from "./linear-forecast.js";
 import { linearTabularFamily } from "./linear-tabular.js";
@@ -19,7 +20,7 @@ const IMPLEMENTATIONS: Record<ModelFamilyName, Partial<Record<Task, Implementati
     binary: linearTabularFamily,
     multiclass: linearTabularFamily,
   },
-  gbdt: {},
+  gbdt: { regression: gbdtTabularFamily, binary: gbdtTabularFamily, multiclass: gbdtTabularFamily },
   lstm: {},
   "seasonal-naive": { forecast: seasonalNaiveFamily },
   // Its members are other forecasters, resolved through this table (a function, so no import cycle).
@@ -32,13 +33,14 @@ const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive", "combi
 /**
  * The families `auto` tries for a task, best first when scores tie. Forecasts compare the GP with the classical
  * forecasters users would otherwise reach for (ETS, and the seasonal naive benchmark) by a rolling-origin backtest;
- * `linear` stays selectable by name.
+ * `linear` stays selectable by name. Tabular tasks compare gradient-boosted trees with a linear model on the
+ * evaluation rows (trees first: on a tie the more flexible model has cost nothing).
  */
 const AUTO_CANDIDATES: Record<Task, ModelFamilyName[]> = {
   forecast: ["gp", "ets", "seasonal-naive"],
-  regression: ["linear"],
-  binary: ["linear"],
-  multiclass: ["linear"],
+  regression: ["gbdt", "linear"],
+  binary: ["gbdt", "linear"],
+  multiclass: ["gbdt", "linear"],
 };
 
 export function familyFor(family: ModelFamilyName, task: Task): ModelFamily {

@@ -1,0 +1,250 @@
+/**
+ * Grows one regression tree on binned data from per-row gradients, after scikit-learn's `grower.py`.
+ *
+ * A node owns a contiguous range of `rowIndex`; splitting it partitions that range in place (stably, so row
+ * indices stay ascending and the column reads of the histogram builder stay monotone). Only nodes that may still
+ * be split get a histogram: the smaller child's is built from its rows and the larger child's is the parent's minus
+ * it, computed in the parent's buffer.
+ *
+ * Depth-wise growth (XGBoost's default) expands nodes first in, first out, which splits level by level up to
+ * `maxDepth`; loss-guided growth (LightGBM, scikit-learn) always expands the open node with the largest gain until
+ * `maxLeaves` leaves exist. Leaf values are the Newton step −T(G)/(H + λ) times the learning rate.
+ */
+import { type HistogramLayout, HistogramPool, type HistogramSource, subtractHistogram } from "./histogram.js";
+import { findBestSplit, leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
+import type { TreeEnsemble } from "./tree-ensemble.js";
+import type { TreeKernels } from "./tree-kernels.js";
+
+/** Shape limits and step size of a tree. */
+export interface GrowerParams extends SplitParams {
+  /** Deepest split level + 1 (root = depth 0); Infinity for no limit. */
+  readonly maxDepth: number;
+  /** Most leaves per tree; Infinity for no limit. */
+  readonly maxLeaves: number;
+  readonly growPolicy: "depthwise" | "lossguide";
+  readonly learningRate: number;
+}
+
+/** The numeric raw threshold of "bin ≤ b" for feature f. */
+export type RawThreshold = (f: number, b: number) => number;
+
+class OpenNode {
+  node = 0;
+  depth = 0;
+  start = 0;
+  end = 0;
+  grad = 0;
+  hess = 0;
+  count = 0;
+  hist: Float64Array | null = null;
+  readonly split = new SplitInfo();
+}
+
+/**
+ * Reusable tree grower for one training set. After {@link grow}, the leaves of the last tree are
+ * `leafNode[k]`, owning rows `rowIndex[leafStart[k] … leafEnd[k])`, for k < `leafCount`.
+ */
+export class TreeGrower {
+  readonly rowIndex: Int32Array;
+  readonly leafNode: Int32Array;
+  readonly leafStart: Int32Array;
+  readonly leafEnd: Int32Array;
+  leafCount = 0;
+  private readonly pool: HistogramPool;
+  private readonly splitScratch = new SplitScratch();
+  private readonly nodePool: OpenNode[] = [];
+  private readonly open: OpenNode[] = [];
+  private readonly sums = { grad: 0, hess: 0, count: 0 };
+
+  constructor(
+    private readonly kernels: TreeKernels,
+    private readonly layout: HistogramLayout,
+    private readonly isCategorical: Uint8Array,
+    private readonly rawThreshold: RawThreshold,
+    private readonly params: GrowerParams,
+  ) {
+    const n = kernels.rowIndex.length;
+    this.rowIndex = kernels.rowIndex;
+    this.pool = new HistogramPool(layout.length);
+    const maxLeaves = Math.min(n, params.maxLeaves, 2 ** Math.min(params.maxDepth, 30));
+    const leafCapacity = Math.max(1, Math.min(n, maxLeaves));
+    this.leafNode = new Int32Array(leafCapacity);
+    this.leafStart = new Int32Array(leafCapacity);
+    this.leafEnd = new Int32Array(leafCapacity);
+  }
+
+  /**
+   * Grows one tree into `ensemble` from `source`'s gradients over the rows `sample` (ascending; null = every
+   * row), considering only `features` (ascending).
+   */
+  grow(ensemble: TreeEnsemble, source: HistogramSource, sample: Int32Array | null, features: Int32Array): void {
+    const p = this.params;
+    const rowIndex = this.rowIndex;
+    const n = sample === null ? rowIndex.length : sample.length;
+    if (sample === null) for (let i = 0; i < n; i++) rowIndex[i] = i;
+    else rowIndex.set(sample);
+    let G = 0;
+    let H = 0;
+    const { grad, hess, constantHessian } = source;
+    for (let i = 0; i < n; i++) {
+      const r = rowIndex[i];
+      G += grad[r];
+      H += constantHessian === 0 ? hess[r] : constantHessian;
+    }
+    this.leafCount = 0;
+    ensemble.beginTree();
+    const root = this.takeNode(ensemble.addNode(H, n), 0, 0, n, G, H, n);
+    if (this.canSplit(root)) {
+      root.hist = this.pool.acquire();
+      this.kernels.buildHistogram(root.hist, source, features, 0, n);
+      this.evaluate(root, features);
+    } else this.makeLeaf(ensemble, root);
+    if (root.hist !== null) this.open.push(root);
+
+    let head = 0;
+    let leaves = 1;
+    while (head < this.open.length && leaves < p.maxLeaves) {
+      let pick = head;
+      if (p.growPolicy === "lossguide") {
+        for (let k = head + 1; k < this.open.length; k++) {
+          if (this.open[k].split.gain > this.open[pick].split.gain) pick = k;
+        }
+        const t = this.open[head];
+        this.open[head] = this.open[pick];
+        this.open[pick] = t;
+      }
+      const node = this.open[head++];
+      this.splitNode(ensemble, source, node, features);
+      leaves++;
+    }
+    // Whatever is still open becomes a leaf (the leaf budget ran out).
+    for (let k = head; k < this.open.length; k++) this.makeLeaf(ensemble, this.open[k]);
+    this.open.length = 0;
+    ensemble.endTree();
+  }
+
+  private takeNode(
+    node: number,
+    depth: number,
+    start: number,
+    end: number,
+    grad: number,
+    hess: number,
+    count: number,
+  ): OpenNode {
+    const o = this.nodePool.pop() ?? new OpenNode();
+    o.node = node;
+    o.depth = depth;
+    o.start = start;
+    o.end = end;
+    o.grad = grad;
+    o.hess = hess;
+    o.count = count;
+    o.hist = null;
+    return o;
+  }
+
+  private canSplit(o: OpenNode): boolean {
+    const p = this.params;
+    return o.depth < p.maxDepth && o.count >= 2 * p.minSamplesLeaf && o.hess >= 2 * p.minChildWeight;
+  }
+
+  /** Finds the node's best split; a node without one becomes a leaf and gives its histogram back. */
+  private evaluate(o: OpenNode, features: Int32Array): boolean {
+    this.sums.grad = o.grad;
+    this.sums.hess = o.hess;
+    this.sums.count = o.count;
+    const hist = o.hist!;
+    if (
+      findBestSplit(hist, this.layout, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
+    )
+      return true;
+    this.pool.release(hist);
+    o.hist = null;
+    return false;
+  }
+
+  private makeLeaf(ensemble: TreeEnsemble, o: OpenNode): void {
+    const p = this.params;
+    ensemble.value[o.node] = p.learningRate * leafWeight(o.grad, o.hess, p.lambda, p.alpha);
+    const k = this.leafCount++;
+    this.leafNode[k] = o.node;
+    this.leafStart[k] = o.start;
+    this.leafEnd[k] = o.end;
+    if (o.hist !== null) this.pool.release(o.hist);
+    o.hist = null;
+    this.nodePool.push(o);
+  }
+
+  private splitNode(ensemble: TreeEnsemble, source: HistogramSource, o: OpenNode, features: Int32Array): void {
+    const p = this.params;
+    const s = o.split;
+    const mid = this.partition(o.start, o.end, s.feature, s.isCategorical, s.bin, s.defaultLeft, s.catBits);
+    const leftNode = ensemble.addNode(s.leftHess, s.leftCount);
+    const rightNode = ensemble.addNode(s.rightHess, s.rightCount);
+    ensemble.value[o.node] = p.learningRate * leafWeight(o.grad, o.hess, p.lambda, p.alpha);
+    ensemble.setSplit(
+      o.node,
+      s,
+      s.isCategorical ? Number.NaN : this.rawThreshold(s.feature, s.bin),
+      leftNode,
+      rightNode,
+    );
+    const depth = o.depth + 1;
+    const left = this.takeNode(leftNode, depth, o.start, mid, s.leftGrad, s.leftHess, mid - o.start);
+    const right = this.takeNode(rightNode, depth, mid, o.end, s.rightGrad, s.rightHess, o.end - mid);
+    const parentHist = o.hist!;
+    o.hist = null;
+    this.nodePool.push(o);
+
+    const leftCan = this.canSplit(left);
+    const rightCan = this.canSplit(right);
+    const small = left.count <= right.count ? left : right;
+    const large = small === left ? right : left;
+    const smallCan = small === left ? leftCan : rightCan;
+    const largeCan = small === left ? rightCan : leftCan;
+    if (largeCan) {
+      small.hist = this.pool.acquire();
+      this.kernels.buildHistogram(small.hist, source, features, small.start, small.end);
+      subtractHistogram(parentHist, parentHist, small.hist, this.layout, features);
+      large.hist = parentHist;
+      if (!smallCan) {
+        this.pool.release(small.hist);
+        small.hist = null;
+      }
+    } else if (smallCan) {
+      small.hist = parentHist;
+      this.kernels.buildHistogram(small.hist, source, features, small.start, small.end);
+    } else {
+      this.pool.release(parentHist);
+    }
+    // Children in node order, so depth-wise growth expands left before right.
+    this.settle(ensemble, left, features);
+    this.settle(ensemble, right, features);
+  }
+
+  /** Queues a child with a valid split, or makes it a leaf. */
+  private settle(ensemble: TreeEnsemble, child: OpenNode, features: Int32Array): void {
+    if (child.hist !== null && this.evaluate(child, features)) this.open.push(child);
+    else this.makeLeaf(ensemble, child);
+  }
+
+  /** Partitions the node's rows by the split (see {@link TreeKernels.partition}); returns the middle. */
+  private partition(
+    start: number,
+    end: number,
+    f: number,
+    isCategorical: boolean,
+    bin: number,
+    defaultLeft: boolean,
+    catBits: Uint32Array,
+  ): number {
+    const goesLeft = this.kernels.goesLeft;
+    const missing = this.layout.binCount[f];
+    for (let c = 0; c < 256; c++) {
+      if (isCategorical) goesLeft[c] = (catBits[c >>> 5] >>> (c & 31)) & 1;
+      else goesLeft[c] = c <= bin || (c === missing && defaultLeft) ? 1 : 0;
+    }
+    return this.kernels.partition(f, start, end);
+  }
+}

@@ -1,0 +1,40 @@
+export {
+  BinMapper,
+  type BinMapperOptions,
+  type BinMapperState,
+  type BinnedMatrix,
+  type GbdtMatrix,
+  MAX_CATEGORY_CODE,
+} from "./bin-mapper.js";
+export { type GbdtTrainOptions, trainGbdt } from "./gradient-boosting.js";
+export { type GrowerParams, TreeGrower } from "./grower.js";
+export {
+  buildHistogram,
+  HIST_STRIDE,
+  HistogramLayout,
+  HistogramPool,
+  type HistogramSource,
+  type SlotMatrix,
+  slotMatrix,
+  subtractHistogram,
+} from "./histogram.js";
+export { createLoss, type GbdtObjective, type Loss, type LossOptions, quantileOf, sigmoid } from "./losses.js";
+export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson } from "./model.js";
+export { type GbdtParams, type ResolvedGbdtParams, resolveParams } from "./params.js";
+export { addTreeBinned, childOf, leafOf, PackedForest } from "./predictor.js";
+export {
+  CATEGORY_BITSET_WORDS,
+  CATEGORY_SUPPORT,
+  findBestSplit,
+  leafScore,
+  leafWeight,
+  MAX_CATEGORIES_LEFT,
+  type NodeSums,
+  SplitInfo,
+  type SplitParams,
+  SplitScratch,
+  thresholdL1,
+} from "./splitter.js";
+export { type CategoryTables, categoryTablesOf, TreeEnsemble, type TreeEnsembleArrays } from "./tree-ensemble.js";
+export { float64Array, PARALLEL_CELLS, partitionChunk, SPLIT_ROWS, TreeKernels } from "./tree-kernels.js";
+export { TreeShapExplainer, type TreeShapResult, treeExpectedValues, treeShap } from "./tree-shap.js";
