@@ -11,7 +11,7 @@
  * `maxLeaves` leaves exist. Leaf values are the Newton step −T(G)/(H + λ) times the learning rate.
  */
 import { type HistogramLayout, HistogramPool, type HistogramSource, subtractHistogram } from "./histogram.js";
-import { findBestSplit, leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
+import { leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
 import type { TreeKernels } from "./tree-kernels.js";
 
@@ -65,7 +65,7 @@ export class TreeGrower {
   ) {
     const n = kernels.rowIndex.length;
     this.rowIndex = kernels.rowIndex;
-    this.pool = new HistogramPool(layout.length);
+    this.pool = new HistogramPool(() => kernels.newHistogram());
     const maxLeaves = Math.min(n, params.maxLeaves, 2 ** Math.min(params.maxDepth, 30));
     const leafCapacity = Math.max(1, Math.min(n, maxLeaves));
     this.leafNode = new Int32Array(leafCapacity);
@@ -156,7 +156,7 @@ export class TreeGrower {
     this.sums.count = o.count;
     const hist = o.hist!;
     if (
-      findBestSplit(hist, this.layout, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
+      this.kernels.findBestSplit(hist, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
     )
       return true;
     this.pool.release(hist);
@@ -241,9 +241,12 @@ export class TreeGrower {
   ): number {
     const goesLeft = this.kernels.goesLeft;
     const missing = this.layout.binCount[f];
-    for (let c = 0; c < 256; c++) {
-      if (isCategorical) goesLeft[c] = (catBits[c >>> 5] >>> (c & 31)) & 1;
-      else goesLeft[c] = c <= bin || (c === missing && defaultLeft) ? 1 : 0;
+    if (isCategorical) {
+      for (let c = 0; c < 256; c++) goesLeft[c] = (catBits[c >>> 5] >>> (c & 31)) & 1;
+    } else {
+      goesLeft.fill(1, 0, bin + 1);
+      goesLeft.fill(0, bin + 1);
+      goesLeft[missing] = defaultLeft ? 1 : 0;
     }
     return this.kernels.partition(f, start, end);
   }

@@ -274,10 +274,11 @@ export function subtractHistogram(
 export class HistogramPool {
   private readonly free: Float64Array[] = [];
 
-  constructor(private readonly length: number) {}
+  /** `create` makes a new buffer when none is free (on shared memory when another thread reads them). */
+  constructor(private readonly create: () => Float64Array) {}
 
   acquire(): Float64Array {
-    return this.free.pop() ?? new Float64Array(this.length);
+    return this.free.pop() ?? this.create();
   }
 
   release(hist: Float64Array): void {

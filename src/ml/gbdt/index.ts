@@ -36,5 +36,12 @@ export {
   thresholdL1,
 } from "./splitter.js";
 export { type CategoryTables, categoryTablesOf, TreeEnsemble, type TreeEnsembleArrays } from "./tree-ensemble.js";
-export { float64Array, PARALLEL_CELLS, partitionChunk, SPLIT_ROWS, TreeKernels } from "./tree-kernels.js";
+export {
+  float64Array,
+  PARALLEL_CELLS,
+  partitionChunk,
+  SPLIT_PARTITION_ROWS,
+  SPLIT_ROWS,
+  TreeKernels,
+} from "./tree-kernels.js";
 export { TreeShapExplainer, type TreeShapResult, treeExpectedValues, treeShap } from "./tree-shap.js";

@@ -11,7 +11,7 @@
  * same however it is cut. When the helper cannot start, or a histogram job throws, the calling thread does the
  * work itself.
  */
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { SlipwayError } from "../../core/index.js";
 import {
   accumulateHistogram,
@@ -24,12 +24,28 @@ import {
   type SlotMatrix,
   zeroHistogram,
 } from "./histogram.js";
+import {
+  findBestSplit,
+  leafScore,
+  type NodeSums,
+  SCAN_ALL,
+  SCAN_CATEGORICAL,
+  type SplitInfo,
+  type SplitParams,
+  type SplitScratch,
+  scanFeatures,
+  type scanNumeric,
+  splitKernelSource,
+} from "./splitter.js";
 
 /** Histograms of nodes with fewer rows are built in one piece on the calling thread. */
-export const SPLIT_ROWS = 4096;
+export const SPLIT_ROWS = 2048;
 
 /** Partitions of nodes with fewer rows run in one piece on the calling thread (their cost is ~1 µs per 200 rows). */
-export const SPLIT_PARTITION_ROWS = 16384;
+export const SPLIT_PARTITION_ROWS = 4096;
+
+/** Split searches over fewer histogram slots run in one piece on the calling thread. */
+export const SPLIT_SCAN_SLOTS = 2048;
 
 /** Rows × features from which `trainGbdt` uses two threads by default. */
 export const PARALLEL_CELLS = 1_000_000;
@@ -78,10 +94,16 @@ const COL_BASE = 9;
 const RESULT = 10;
 const READY = 11;
 const FAILED = 12;
-const CONTROL_WORDS = 13;
+const HIST_ID = 13;
+const CONTROL_WORDS = 14;
+/** Float64 words of a split search: the node's sums and the parameters in, the best split out. */
+const SCAN_IN = 0;
+const SCAN_OUT = 9;
+const SCAN_WORDS = 19;
 const OP_HISTOGRAM = 1;
 const OP_PARTITION = 2;
 const OP_EXIT = 3;
+const OP_SCAN = 4;
 
 /** What the helper receives at start; every buffer is a SharedArrayBuffer. */
 interface HelperData {
@@ -97,6 +119,10 @@ interface HelperData {
   codes: SharedArrayBuffer;
   goesLeft: SharedArrayBuffer;
   aux: SharedArrayBuffer;
+  scan: SharedArrayBuffer;
+  binCount: Int32Array;
+  /** Histogram buffers arrive here as {id, buffer} when the calling thread creates them. */
+  port: MessagePort;
   rows: number;
   cols: number;
 }
@@ -106,6 +132,8 @@ interface HelperKernels {
   zeroHistogram: typeof zeroHistogram;
   accumulateHistogram: typeof accumulateHistogram;
   partitionChunk: typeof partitionChunk;
+  scanNumeric: typeof scanNumeric;
+  receiveMessageOnPort: (port: MessagePort) => { message: { id: number; buffer: SharedArrayBuffer } } | undefined;
 }
 
 /**
@@ -121,6 +149,22 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
   const codes = new Uint8Array(data.codes);
   const goesLeft = new Uint8Array(data.goesLeft);
   const aux = new Float64Array(data.aux);
+  const scan = new Float64Array(data.scan);
+  const layout = { binCount: data.binCount, offsets: data.offsets };
+  const hists: Float64Array[] = [];
+  const best = {
+    gain: 0,
+    feature: -1,
+    bin: 0,
+    defaultLeft: false,
+    isCategorical: false,
+    leftGrad: 0,
+    leftHess: 0,
+    leftCount: 0,
+    rightGrad: 0,
+    rightHess: 0,
+    rightCount: 0,
+  };
   Atomics.store(control, 11, 1);
   Atomics.notify(control, 11);
   let seq = 0;
@@ -153,6 +197,37 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
         );
       } else if (op === 2) {
         control[10] = kernels.partitionChunk(rowIndex, scratch, codes, control[9], goesLeft, control[3], control[4]);
+      } else if (op === 4) {
+        const id = control[13];
+        while (hists[id] === undefined) {
+          const m = kernels.receiveMessageOnPort(data.port);
+          if (m === undefined) throw new Error(`histogram ${id} was never sent`);
+          hists[m.message.id] = new Float64Array(m.message.buffer);
+        }
+        const sums = { grad: scan[0], hess: scan[1], count: scan[2] };
+        const params = {
+          lambda: scan[4],
+          alpha: scan[5],
+          gamma: scan[6],
+          minChildWeight: scan[7],
+          minSamplesLeaf: scan[8],
+        };
+        best.gain = 0;
+        best.feature = -1;
+        for (let k = 0; k < control[6]; k++) {
+          const f = features[k];
+          if (layout.binCount[f] >= 2) kernels.scanNumeric(hists[id], layout, f, sums, scan[3], params, best);
+        }
+        scan[9] = best.gain;
+        scan[10] = best.feature;
+        scan[11] = best.bin;
+        scan[12] = best.defaultLeft ? 1 : 0;
+        scan[13] = best.leftGrad;
+        scan[14] = best.leftHess;
+        scan[15] = best.leftCount;
+        scan[16] = best.rightGrad;
+        scan[17] = best.rightHess;
+        scan[18] = best.rightCount;
       }
     } catch {
       // Reported through the control word; the calling thread redoes the job.
@@ -166,10 +241,13 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
 function helperSource(): string {
   return [
     '"use strict";',
-    'const { workerData } = require("node:worker_threads");',
+    'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
     histogramKernelSource(),
     partitionChunk.toString(),
-    `(${helperMain.toString()})(workerData, { zeroHistogram, accumulateHistogram, partitionChunk });`,
+    splitKernelSource(),
+    `(${helperMain.toString()})(workerData, {`,
+    "  zeroHistogram, accumulateHistogram, partitionChunk, scanNumeric, receiveMessageOnPort",
+    "});",
   ].join("\n");
 }
 
@@ -186,6 +264,10 @@ function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array>(a: T): T {
 
 /** Checks of the done word before the calling thread sleeps (a few tens of microseconds). */
 const SPIN_CHECKS = 20_000;
+
+/** Jobs per timing window, and the share of this thread's own time its waits may reach (see noteTiming). */
+const TIMING_WINDOW = 512;
+const MAX_WAIT_SHARE = 0.75;
 
 /** How long the calling thread waits for the helper before treating it as lost. */
 const HELPER_TIMEOUT_MS = 60_000;
@@ -205,6 +287,16 @@ export class TreeKernels {
   private readonly rows: number;
   private control: Int32Array | null = null;
   private sharedFeatures: Int32Array | null = null;
+  private scan: Float64Array | null = null;
+  private port: MessagePort | null = null;
+  /** Histogram buffers the helper has been sent, by buffer. */
+  private readonly histIds = new WeakMap<Float64Array, number>();
+  private histCount = 0;
+  /** Hand-off timing over the current window of jobs (see {@link noteTiming}). */
+  private postedAt = 0;
+  private ownTime = 0;
+  private waitTime = 0;
+  private jobs = 0;
   private worker: Worker | null = null;
   private seq = 0;
   /** Why the helper stopped being used, if it did (kept for diagnosis; the work is redone locally). */
@@ -243,6 +335,8 @@ export class TreeKernels {
   private startHelper(grad: Float64Array, hess: Float64Array): void {
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const features = new Int32Array(new SharedArrayBuffer(this.layout.binCount.length * 4));
+    const scan = new Float64Array(new SharedArrayBuffer(SCAN_WORDS * 8));
+    const channel = new MessageChannel();
     const data: HelperData = {
       control: control.buffer as SharedArrayBuffer,
       features: features.buffer as SharedArrayBuffer,
@@ -256,12 +350,15 @@ export class TreeKernels {
       codes: this.codes.buffer as SharedArrayBuffer,
       goesLeft: this.goesLeft.buffer as SharedArrayBuffer,
       aux: this.aux.buffer as SharedArrayBuffer,
+      scan: scan.buffer as SharedArrayBuffer,
+      binCount: this.layout.binCount,
+      port: channel.port2,
       rows: this.rows,
       cols: this.layout.binCount.length,
     };
     let worker: Worker;
     try {
-      worker = new Worker(helperSource(), { eval: true, workerData: data });
+      worker = new Worker(helperSource(), { eval: true, workerData: data, transferList: [channel.port2] });
     } catch (e) {
       this.helperError = e;
       return;
@@ -279,6 +376,19 @@ export class TreeKernels {
     this.worker = worker;
     this.control = control;
     this.sharedFeatures = features;
+    this.scan = scan;
+    this.port = channel.port1;
+    this.port.unref();
+  }
+
+  /** A new histogram buffer: on shared memory, and known to the helper, when there is one. */
+  newHistogram(): Float64Array {
+    if (this.port === null) return new Float64Array(this.layout.length);
+    const hist = float64Array(this.layout.length, true);
+    const id = this.histCount++;
+    this.histIds.set(hist, id);
+    this.port.postMessage({ id, buffer: hist.buffer });
+    return hist;
   }
 
   /** Stops the helper (it exits on its own; nothing to wait for). */
@@ -287,10 +397,13 @@ export class TreeKernels {
     this.post(OP_EXIT);
     this.control = null;
     this.worker = null;
+    this.port?.close();
+    this.port = null;
   }
 
   private post(op: number): void {
     const control = this.control!;
+    this.postedAt = performance.now();
     control[OP] = op;
     this.seq++;
     Atomics.store(control, SEQ, this.seq);
@@ -304,6 +417,7 @@ export class TreeKernels {
    */
   private await(): boolean {
     const control = this.control!;
+    const ownDone = performance.now();
     for (let spin = 0; spin < SPIN_CHECKS && Atomics.load(control, DONE) !== this.seq; spin++);
     for (;;) {
       const done = Atomics.load(control, DONE);
@@ -315,10 +429,30 @@ export class TreeKernels {
         throw new SlipwayError("SLP_INTERNAL", "the GBDT helper thread stopped answering");
       }
     }
-    if (control[FAILED] === 0) return true;
-    this.helperError = new Error("a job failed on the helper thread");
-    this.close();
-    return false;
+    if (control[FAILED] !== 0) {
+      this.helperError = new Error("a job failed on the helper thread");
+      this.close();
+      return false;
+    }
+    this.noteTiming(ownDone);
+    return true;
+  }
+
+  /**
+   * Drops the helper when waiting for it costs more than it saves: a job split in two pays off while the wait
+   * after this thread's half is shorter than that half. On a machine whose other core is busy, the helper's half
+   * runs late and two threads are slower than one; training then goes on here alone (the model is the same).
+   */
+  private noteTiming(ownDone: number): void {
+    this.ownTime += ownDone - this.postedAt;
+    this.waitTime += performance.now() - ownDone;
+    if (++this.jobs % TIMING_WINDOW !== 0) return;
+    if (this.waitTime > MAX_WAIT_SHARE * this.ownTime) {
+      this.helperError = new Error("the helper thread ran late (a busy machine): continuing on one thread");
+      this.close();
+    }
+    this.ownTime = 0;
+    this.waitTime = 0;
   }
 
   /** `hist` = the histogram of `features` over `rowIndex[start … end)`. */
@@ -386,4 +520,74 @@ export class TreeKernels {
     rowIndex.set(scratch.subarray(mid, mid + (end - l2)), l1 + left2 + right1);
     return l1 + left2;
   }
+
+  /**
+   * The best split of a node (see `findBestSplit` in `splitter.ts`). With the helper, it scans the numeric
+   * features of the second half of `features` while this thread scans the rest; the better result wins, the
+   * lower feature on a tie, which is the split one pass in feature order finds.
+   */
+  findBestSplit(
+    hist: Float64Array,
+    features: Int32Array,
+    isCategorical: Uint8Array,
+    sums: NodeSums,
+    params: SplitParams,
+    best: SplitInfo,
+    scratch: SplitScratch,
+  ): boolean {
+    const layout = this.layout;
+    const id = this.histIds.get(hist);
+    const F = features.length;
+    if (
+      this.control === null ||
+      id === undefined ||
+      F < 2 ||
+      layout.offsets[layout.binCount.length] < SPLIT_SCAN_SLOTS
+    ) {
+      return findBestSplit(hist, layout, features, isCategorical, sums, params, best, scratch);
+    }
+    const half = F >>> 1;
+    const helperFeatures = this.sharedFeatures!;
+    let m = 0;
+    for (let k = half; k < F; k++) if (isCategorical[features[k]] === 0) helperFeatures[m++] = features[k];
+    const control = this.control;
+    const scan = this.scan!;
+    scan[SCAN_IN] = sums.grad;
+    scan[SCAN_IN + 1] = sums.hess;
+    scan[SCAN_IN + 2] = sums.count;
+    scan[SCAN_IN + 3] = leafScoreOf(sums, params);
+    scan[SCAN_IN + 4] = params.lambda;
+    scan[SCAN_IN + 5] = params.alpha;
+    scan[SCAN_IN + 6] = params.gamma;
+    scan[SCAN_IN + 7] = params.minChildWeight;
+    scan[SCAN_IN + 8] = params.minSamplesLeaf;
+    control[FEATURES] = m;
+    control[HIST_ID] = id;
+    this.post(OP_SCAN);
+    best.reset();
+    scanFeatures(hist, layout, features, 0, half, isCategorical, SCAN_ALL, sums, params, best, scratch);
+    scanFeatures(hist, layout, features, half, F, isCategorical, SCAN_CATEGORICAL, sums, params, best, scratch);
+    if (!this.await()) return findBestSplit(hist, layout, features, isCategorical, sums, params, best, scratch);
+    const gain = scan[SCAN_OUT];
+    const feature = scan[SCAN_OUT + 1];
+    if (feature >= 0 && (best.feature < 0 || gain > best.gain || (gain === best.gain && feature < best.feature))) {
+      best.gain = gain;
+      best.feature = feature;
+      best.bin = scan[SCAN_OUT + 2];
+      best.defaultLeft = scan[SCAN_OUT + 3] === 1;
+      best.isCategorical = false;
+      best.leftGrad = scan[SCAN_OUT + 4];
+      best.leftHess = scan[SCAN_OUT + 5];
+      best.leftCount = scan[SCAN_OUT + 6];
+      best.rightGrad = scan[SCAN_OUT + 7];
+      best.rightHess = scan[SCAN_OUT + 8];
+      best.rightCount = scan[SCAN_OUT + 9];
+    }
+    return best.feature >= 0;
+  }
+}
+
+/** The parent's score in the gain formula, as `scanFeatures` computes it. */
+function leafScoreOf(sums: NodeSums, params: SplitParams): number {
+  return leafScore(sums.grad, sums.hess, params.lambda, params.alpha);
 }
