@@ -17,6 +17,9 @@ export {
 } from "./core/index.js";
 export { inferSchema, readCsvFile, validateRecords } from "./data/index.js";
 export {
+  type ExplainedPrediction,
+  type Explanation,
+  explainerOf,
   type FittedModel,
   type ForecastRow,
   loadBundledModel,
@@ -24,6 +27,7 @@ export {
   readBundle,
   saveBundle,
   trainModel,
+  withExplanations,
 } from "./models/index.js";
 export { PredictionLogWriter } from "./monitor/index.js";
 export {

@@ -185,11 +185,18 @@ function pointerSegment(key: string): string {
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
-/** A finite number from a JSON value: a number, or a string that parses fully; NaN otherwise. */
+// Plain decimal or exponent form, as data files are read: `Number()` alone would also take hex and binary.
+const NUMBER_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * A finite number from a JSON value: a number, a plain numeric string, or (for a number column, such as one a
+ * file declared boolean) a boolean as 1/0; NaN otherwise.
+ */
 function parseNumber(value: unknown, kind: "number" | "time"): number {
   if (typeof value === "number") return Number.isFinite(value) ? value : Number.NaN;
+  if (typeof value === "boolean") return kind === "number" ? (value ? 1 : 0) : Number.NaN;
   if (typeof value !== "string" || value.trim() === "") return Number.NaN;
-  const n = Number(value);
+  const n = NUMBER_TEXT.test(value.trim()) ? Number(value) : Number.NaN;
   if (Number.isFinite(n)) return n;
   // Times may also come as ISO-8601 dates or instants with an explicit zone (never local time, which would
   // depend on the server's time zone).

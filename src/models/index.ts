@@ -27,6 +27,7 @@ export type {
   TrainSpec,
 } from "./estimator.js";
 export { evaluateModel, frameRecords, primaryMetric } from "./evaluate.js";
+export { type ExplainedPrediction, explainerOf, withExplanations } from "./explain.js";
 export type { CombinationMemberSpec } from "./families/combination.js";
 export { candidateFamilies, familyFor } from "./families/index.js";
 export { inferTask } from "./infer-task.js";

@@ -84,15 +84,21 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
   }
   const metric = primaryMetric(spec.task);
   const candidates: CandidateScore[] = [];
-  let best: { family: ModelFamilyName; model: FittedModel; metrics: Record<string, number> } | null = null;
+  let best: {
+    family: ModelFamilyName;
+    model: FittedModel;
+    metrics: Record<string, number>;
+    candidate: CandidateScore;
+  } | null = null;
   for (const name of names) {
     const impl = familyFor(name, spec.task);
     try {
       const model = impl.fit(train, spec);
       const metrics = evaluateModel(model, test, spec);
-      candidates.push({ family: name, metrics });
+      const candidate: CandidateScore = { family: name, metrics };
+      candidates.push(candidate);
       if (!best || (metrics[metric] as number) < (best.metrics[metric] as number))
-        best = { family: name, model, metrics };
+        best = { family: name, model, metrics, candidate };
     } catch (error) {
       // With one family the failure is the answer; under auto another family may still fit.
       if (names.length === 1) throw asTrainError(error);
@@ -100,6 +106,7 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
     }
   }
   if (!best) throw noFamily(candidates);
+  if (names.length > 1) best.candidate.chosen = true;
   const model = refit(best.family, best.model, data, spec, plan);
   return {
     model,

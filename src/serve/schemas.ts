@@ -33,6 +33,8 @@ export const PredictBody = Type.Object(
   {
     instances: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 100_000 }),
     level: Type.Optional(Level),
+    /** Attach to each prediction an `explanation`: every feature's contribution and the expected value. */
+    explain: Type.Optional(Type.Boolean({ default: false })),
   },
   { additionalProperties: false },
 );

@@ -102,6 +102,13 @@ describe("encodeRecords", () => {
     expect(encodeRecords(state, [{ f1: " 3.5 ", f2: "a", f3: "5" }]).data[0]).toBeCloseTo(1.5 / Math.sqrt(2 / 3), 14);
   });
 
+  it("reads booleans in a number column as 1 and 0, and numbers only in plain decimal or exponent form", () => {
+    const flags = fitTabularEncoder(frameOf({ on: { kind: "number", values: Float64Array.from([0, 1]) } }), ["on"]);
+    expect(Array.from(encodeRecords(flags, [{ on: true }, { on: false }, { on: "1e0" }]).data)).toEqual([1, -1, 1]);
+    const error = caught(() => encodeRecords(flags, [{ on: "0x1" }, { on: "Infinity" }, { on: "1e999" }]));
+    expect(error.details.map((d) => d.field)).toEqual(["/instances/0/on", "/instances/1/on", "/instances/2/on"]);
+  });
+
   it("collects every problem in every row before throwing", () => {
     const error = caught(() =>
       encodeRecords(state, [

@@ -68,7 +68,7 @@ describe("auto for forecasts", () => {
   it("tries gp, ets and seasonal naive; linear stays selectable by name only", () => {
     expect(candidateFamilies("auto", "forecast")).toEqual(["gp", "ets", "seasonal-naive"]);
     expect(candidateFamilies("linear", "forecast")).toEqual(["linear"]);
-    expect(candidateFamilies("auto", "regression")).toEqual(["linear"]);
+    expect(candidateFamilies("auto", "regression")).toEqual(["gbdt", "linear"]);
   });
 
   it("chooses by the pooled backtest MAE on the training rows and reports the whole table", () => {

@@ -111,7 +111,8 @@ describe("forecast families", () => {
     };
     for (const [family, task] of [
       ["ets", "regression"],
-      ["gbdt", "regression"],
+      ["lstm", "regression"],
+      ["gbdt", "forecast"],
       ["gp", "binary"],
     ] as const) {
       const e = thrown(() => familyFor(family, task));

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { newId, SlipwayError } from "../../core/index.js";
 import { isMissing, parseCell, readCsvFile } from "../../data/index.js";
-import { loadBundledModel } from "../../models/index.js";
+import { type Explanation, explainerOf, loadBundledModel, withExplanations } from "../../models/index.js";
 import { parseModelRef } from "../../registry/index.js";
 import { printJson, printTable } from "../output.js";
 import { openRuntime, type Runtime, resolveHome } from "../runtime.js";
@@ -25,6 +25,27 @@ async function loadRef(rt: Runtime, text: string) {
   return { record, model: await loadBundledModel(rt.stores.artifacts, record.artifactKey) };
 }
 
+/** Contributions shown per row and output in the table form; `--json` has all of them. */
+const SHOWN_CONTRIBUTIONS = 5;
+
+/**
+ * One block per row: for each output, the expected value and the largest contributions by size, signed, so
+ * expected + the contributions (all of them) is the raw prediction on the stated scale.
+ */
+function printExplanations(explanations: Explanation[]): void {
+  const number = (v: number) => (v >= 0 ? `+${v.toPrecision(4)}` : v.toPrecision(4));
+  explanations.forEach((e, i) => {
+    process.stdout.write(`row ${i + 1} (contributions on the ${e.scale} scale)\n`);
+    for (const [output, { expected, contributions }] of Object.entries(e.outputs)) {
+      const ranked = Object.entries(contributions).sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+      const shown = ranked.slice(0, SHOWN_CONTRIBUTIONS).map(([name, v]) => `${name} ${number(v)}`);
+      const rest = ranked.length - shown.length;
+      const more = rest > 0 ? `, ${rest} more` : "";
+      process.stdout.write(`  ${output}: expected ${expected.toPrecision(6)}; ${shown.join(", ")}${more}\n`);
+    }
+  });
+}
+
 export function registerPredict(program: Command): void {
   program
     .command("predict")
@@ -32,6 +53,7 @@ export function registerPredict(program: Command): void {
     .argument("<model>", "NAME (its production version, else its latest), NAME@ALIAS or NAME:VERSION")
     .requiredOption("--input <file>", "CSV rows to predict (columns the model does not use are ignored)")
     .option("--level <l>", "prediction interval level", level, 0.95)
+    .option("--explain", "explain each prediction: every feature's contribution and the expected value")
     .option("--json", "print the same JSON object as POST /v1/models/{name}/predict")
     .action(async (ref: string, opts) => {
       const rt = await openRuntime(resolveHome());
@@ -44,6 +66,7 @@ export function registerPredict(program: Command): void {
             [{ field: "MODEL", reason: "not a predict model" }],
           );
         }
+        const explain = opts.explain ? explainerOf(model, "--explain") : null;
         const csv = await readCsvFile(opts.input);
         const inputs = model.signature.inputs;
         const missing = inputs.filter((c) => !csv.header.includes(c.name));
@@ -74,7 +97,13 @@ export function registerPredict(program: Command): void {
           return row;
         });
         const predictions = model.predict(records, opts.level, "/rows");
-        const answer = { model: record.model, version: record.version, request_id: newId("cli"), predictions };
+        const explanations = explain ? explain(records, "/rows") : null;
+        const answer = {
+          model: record.model,
+          version: record.version,
+          request_id: newId("cli"),
+          predictions: explanations ? withExplanations(predictions, explanations) : predictions,
+        };
         if (opts.json) printJson(answer);
         else {
           process.stdout.write(`${record.model} version ${record.version}\n`);
@@ -86,6 +115,7 @@ export function registerPredict(program: Command): void {
                 : [i + 1, p.label, "", ""],
             ),
           );
+          if (explanations) printExplanations(explanations);
         }
       } finally {
         await rt.close();

@@ -1,7 +1,7 @@
 import { basename, extname } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { FAMILIES, type Family, TASKS, type Task } from "../../core/index.js";
-import type { CandidateScore } from "../../models/index.js";
+import { type CandidateScore, primaryMetric } from "../../models/index.js";
 import { trainFromFile } from "../../pipeline/index.js";
 import { printJson, printTable } from "../output.js";
 import { StageProgress } from "../progress.js";
@@ -64,6 +64,7 @@ export function registerTrain(program: Command): void {
           for (const [k, v] of Object.entries(metrics))
             process.stdout.write(`  ${k.padEnd(11)} ${Number(v).toPrecision(6)}\n`);
           printBacktest(result.candidates);
+          printEvaluated(result.candidates, task);
           process.stdout.write(`promote it with: slipway promote ${name} ${version}\n`);
         }
       } finally {
@@ -89,6 +90,22 @@ function printBacktest(candidates: CandidateScore[]): void {
       if (!c.backtest) return [name, `failed: ${c.error ?? "unknown"}`, "", "", ""];
       const m = c.backtest.metrics;
       return [name, number(m.mae), number(m.rmse), number(m.coverage95), number(m.width95)];
+    }),
+  );
+}
+
+/** The candidates `auto` scored on the held-out rows (tabular tasks): one row each, the choice starred. */
+function printEvaluated(candidates: CandidateScore[], task: Task): void {
+  if (candidates.length < 2 || candidates.some((c) => c.backtest)) return;
+  const metric = primaryMetric(task);
+  const keys = Object.keys(candidates.find((c) => !c.error)?.metrics ?? {}).filter((k) => k !== "n");
+  process.stdout.write(`candidates on the held-out rows (chosen by ${metric}):\n`);
+  printTable(
+    ["  family", ...keys],
+    candidates.map((c) => {
+      const name = `${c.chosen ? "* " : "  "}${candidateLabel(c)}`;
+      if (c.error) return [name, `failed: ${c.error}`, ...keys.slice(1).map(() => "")];
+      return [name, ...keys.map((k) => Number(c.metrics[k]).toPrecision(6))];
     }),
   );
 }

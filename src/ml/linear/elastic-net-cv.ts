@@ -1,7 +1,7 @@
 import { SlipwayError } from "../../core/errors.js";
 import type { Rng } from "../random.js";
 import { alphaMaxOf, checkL1Ratio, ElasticNet, prepareElasticNet } from "./elastic-net.js";
-import { alphaGrid, type ElasticNetPathOptions, pathOf } from "./elastic-net-path.js";
+import { alphaGrid, type ElasticNetPath, type ElasticNetPathOptions, pathOf } from "./elastic-net-path.js";
 import { checkDesign, type FeatureMatrix } from "./normal-equations.js";
 
 /** Options of {@link fitElasticNetCV}. */
@@ -37,6 +37,13 @@ export interface ElasticNetCVResult {
   alpha: number;
   l1Ratio: number;
   curves: ElasticNetCVCurve[];
+  /**
+   * Each row's prediction by the fold fit that left it out, at the chosen α and L1 share: y − outOfFold are the
+   * cross-validation residuals, scores of rows no fit that predicted them had seen.
+   */
+  outOfFold: Float64Array;
+  /** The fold of each row (0 … k − 1). */
+  folds: Int32Array;
 }
 
 /**
@@ -71,6 +78,8 @@ export function fitElasticNetCV(X: FeatureMatrix, y: Float64Array, options: Elas
     prepareElasticNet(takeRows(X, train), take(y, train), standardise, method),
   );
 
+  // Every fold's path, per L1 share, so the out-of-fold predictions at the chosen α need no refit.
+  const paths: ElasticNetPath[][] = [];
   const curves: ElasticNetCVCurve[] = ratios.map((l1Ratio) => {
     checkL1Ratio(l1Ratio);
     const alphas = options.alphas
@@ -79,8 +88,11 @@ export function fitElasticNetCV(X: FeatureMatrix, y: Float64Array, options: Elas
     const pathOptions = { l1Ratio, alphas, maxIterations: options.maxIterations, tolerance: options.tolerance };
     const m = alphas.length;
     const errors = new Float64Array(k * m);
+    const foldPaths: ElasticNetPath[] = [];
+    paths.push(foldPaths);
     for (let f = 0; f < k; f++) {
       const path = pathOf(prepared[f], pathOptions);
+      foldPaths.push(path);
       const { test } = foldRows[f];
       for (let a = 0; a < m; a++)
         errors[f * m + a] = meanSquaredError(X, y, test, path.coefficients, a, path.intercepts[a]);
@@ -111,13 +123,24 @@ export function fitElasticNetCV(X: FeatureMatrix, y: Float64Array, options: Elas
     index = curve.meanSquaredError.findIndex((e) => e <= limit);
   }
   const alpha = curve.alphas[index];
+  const outOfFold = new Float64Array(n);
+  const p = X.cols;
+  foldRows.forEach(({ test }, f) => {
+    const path = paths[best.curve][f];
+    const off = index * p;
+    for (const i of test) {
+      let fitted = path.intercepts[index];
+      for (let j = 0; j < p; j++) fitted += X.data[i * p + j] * path.coefficients[off + j];
+      outOfFold[i] = fitted;
+    }
+  });
   const model = ElasticNet.fitPrepared(full, {
     alpha,
     l1Ratio: curve.l1Ratio,
     maxIterations: options.maxIterations,
     tolerance: options.tolerance,
   });
-  return { model, alpha, l1Ratio: curve.l1Ratio, curves };
+  return { model, alpha, l1Ratio: curve.l1Ratio, curves, outOfFold, folds: fold };
 }
 
 function meanSquaredError(

@@ -200,6 +200,47 @@ export class RidgeRegression {
     return { mean, lower, upper };
   }
 
+  /**
+   * The leverage h = 1/n + (x − x̄)ᵀ(XcᵀXc + Λ)⁻¹(x − x̄) of each row of `X`: for a training row, the diagonal
+   * entry of the hat matrix of this fit with its unpenalised intercept (block inversion of [1 X]ᵀ[1 X] + diag(0, Λ)),
+   * computed as 1/n + ‖L⁻¹(x − x̄)‖².
+   */
+  leverage(X: FeatureMatrix, out: Float64Array = new Float64Array(X.rows)): Float64Array {
+    checkDesign(X, out.length);
+    const p = this.coefficients.length;
+    if (X.cols !== p) throw new RangeError(`model has ${p} features, matrix has ${X.cols} columns`);
+    const v = this.scratch;
+    const invN = 1 / this.trainingRows;
+    for (let i = 0; i < X.rows; i++) {
+      const base = i * p;
+      for (let j = 0; j < p; j++) v[j] = X.data[base + j] - this.featureMeans[j];
+      solveLower(this.factorMatrix, v, v);
+      let h = invN;
+      for (let j = 0; j < p; j++) h += v[j] * v[j];
+      out[i] = h;
+    }
+    return out;
+  }
+
+  /**
+   * The leave-one-out residuals y_i − ŷ₍₋ᵢ₎(x_i) = e_i / (1 − h_ii) of the training rows `X`, `y` (the rows this
+   * model was fitted on), without n refits. Exact for a fixed penalty Λ: removing row i is a rank-one downdate of
+   * the normal equations, and Sherman–Morrison gives the refit's prediction at x_i in closed form (Hastie,
+   * Tibshirani & Friedman, The Elements of Statistical Learning, 2nd ed., eq. 7.52 and §7.10.1). A row that alone
+   * determines a coefficient has h_ii → 1; its denominator is floored at 1e-12 so its residual stays finite (and
+   * large, which is what it is).
+   */
+  leaveOneOutResiduals(X: FeatureMatrix, y: Float64Array): Float64Array {
+    checkDesign(X, y.length);
+    if (X.rows !== this.trainingRows)
+      throw new RangeError(`model was fitted on ${this.trainingRows} rows, got ${X.rows}`);
+    const fitted = this.predict(X);
+    const h = this.leverage(X);
+    const out = new Float64Array(X.rows);
+    for (let i = 0; i < X.rows; i++) out[i] = (y[i] - fitted[i]) / Math.max(1 - h[i], 1e-12);
+    return out;
+  }
+
   /** Plain-JSON state; `fromJSON` restores a model that predicts identically. */
   toJSON(): RidgeState {
     return {

@@ -1,11 +1,25 @@
-import { type Frame, numericColumn, SlipwayError, takeRows } from "../../core/index.js";
+import { type Frame, SlipwayError, takeRows } from "../../core/index.js";
 import { type FeatureMatrix, FittedTransformPipeline, TransformPipeline } from "../../features/index.js";
-import { ConformalCalibration } from "../../ml/conformal/index.js";
+import type { ConformalCalibration } from "../../ml/conformal/index.js";
 import { type GbdtMatrix, GbdtModel, type GbdtModelJson, type GbdtParams, trainGbdt } from "../../ml/gbdt/index.js";
-import { Rng } from "../../ml/random.js";
-import type { Explanation, FittedModel, ModelState, Prediction, Signature, TrainSpec } from "../estimator.js";
-import { encodeLabels } from "../labels.js";
-import { choiceParam, notForecast, numberParam } from "./family-helpers.js";
+import type {
+  Explanation,
+  FitOptions,
+  FittedModel,
+  ModelState,
+  Prediction,
+  Signature,
+  TrainSpec,
+} from "../estimator.js";
+import {
+  CONFORMAL_SCORES_BLOB,
+  calibrationScores,
+  conformalPredictions,
+  storedCalibration,
+} from "./conformal-interval.js";
+import { notForecast } from "./family-helpers.js";
+import { gbdtParams, replayParams } from "./gbdt-params.js";
+import { assignRows, checkCounts, targetOf } from "./gbdt-rows.js";
 
 /**
  * Histogram gradient-boosted trees on the raw feature values: numbers and times as they are, text columns as
@@ -13,23 +27,21 @@ import { choiceParam, notForecast, numberParam } from "./family-helpers.js";
  * way each split learnt. A category the training rows never had is treated as missing, so it follows the learnt
  * default direction instead of borrowing some known category's branch.
  *
- * Early stopping watches a seeded 10% of the training rows. For regression those rows also calibrate a
- * split-conformal interval: |y − ŷ| on rows the trees never fitted, so `lower`/`upper` cover at any level with
- * finite-sample validity (up to the one number, the round count, those rows chose).
+ * The labelled rows are dealt, by a seeded shuffle, into three disjoint groups: calibration rows (regression only),
+ * early-stopping rows, and the rows the trees are grown on. Calibration rows take no part in fitting, not even in
+ * choosing the round count, so |y − ŷ| on them are exchangeable with a new row's and the split-conformal interval
+ * covers with probability at least `level` in finite samples (Lei et al., JASA 2018, Theorem 2.2).
  */
 interface GbdtTabularJson {
   features: ReturnType<FittedTransformPipeline["toJSON"]>;
   /** Indices (in the feature matrix) of the text columns' category codes. */
   categorical: number[];
   gbdt: GbdtModelJson;
-  /** Regression: the number of calibration rows behind `blobs["conformal.scores"]`. */
+  /** Regression: the number of calibration rows behind the conformal scores blob. */
   calibrationRows?: number;
+  /** Rows that chose the round count (0 without early stopping, as in a replay with a fixed round count). */
+  earlyStoppingRows?: number;
 }
-
-/** Rows of the training frame watched for early stopping (and calibrating regression intervals). */
-const VALIDATION_SHARE = 0.1;
-const REGRESSION_OBJECTIVES = ["squared_error", "absolute_error", "huber", "poisson"] as const;
-const GROW_POLICIES = ["depthwise", "lossguide"] as const;
 
 class GbdtTabular implements FittedModel {
   readonly family = "gbdt" as const;
@@ -44,8 +56,9 @@ class GbdtTabular implements FittedModel {
   ) {
     this.pipeline = FittedTransformPipeline.fromJSON(json.features);
     this.model = GbdtModel.fromJSON(json.gbdt, blobs);
-    const scores = blobs["conformal.scores"];
-    this.calibration = scores ? ConformalCalibration.fromScores(scores) : null;
+    this.calibration = storedCalibration(blobs);
+    if (signature.task === "regression" && !this.calibration)
+      throw new SlipwayError("SLP_INTERNAL", "a gbdt regression bundle has no conformal scores");
   }
 
   private matrix(records: Record<string, unknown>[], pointerPrefix: string): FeatureMatrix {
@@ -55,37 +68,27 @@ class GbdtTabular implements FittedModel {
   predict(records: Record<string, unknown>[], level: number, pointerPrefix = "/instances"): Prediction[] {
     const X = this.matrix(records, pointerPrefix);
     const p = this.model.predict(X);
-    if (this.signature.task === "regression") {
-      const half = this.halfWidth(level);
-      return Array.from(p.subarray(0, X.rows), (value) => ({ value, lower: value - half, upper: value + half }));
-    }
+    if (this.signature.task === "regression")
+      return conformalPredictions(p.subarray(0, X.rows), this.calibration as ConformalCalibration, level);
     const classes = this.signature.classes as string[];
     const k = classes.length;
     const out: Prediction[] = new Array(X.rows);
     for (let i = 0; i < X.rows; i++) {
       const probabilities: Record<string, number> = {};
       let best = 0;
+      let bestP = -1;
       for (let c = 0; c < k; c++) {
         // Binary models score P(second class) only.
         const pc = k === 2 ? (c === 1 ? p[i] : 1 - p[i]) : p[i * k + c];
-        probabilities[classes[c]] = pc;
-        if (pc > (probabilities[classes[best]] as number)) best = c;
+        probabilities[classes[c] as string] = pc as number;
+        if ((pc as number) > bestP) {
+          best = c;
+          bestP = pc as number;
+        }
       }
-      out[i] = { label: classes[best], probabilities };
+      out[i] = { label: classes[best] as string, probabilities };
     }
     return out;
-  }
-
-  /**
-   * The conformal half-width at `level`. With fewer calibration rows than the level needs (⌈(n + 1)·level⌉ > n)
-   * the exact answer is an infinite interval; the largest calibration residual is used instead, and the
-   * guaranteed coverage is then n / (n + 1).
-   */
-  private halfWidth(level: number): number {
-    const calibration = this.calibration;
-    if (!calibration || calibration.size === 0) return 0;
-    const q = calibration.quantile(level);
-    return Number.isFinite(q) ? q : (calibration.scores[calibration.size - 1] as number);
   }
 
   explain(records: Record<string, unknown>[], pointerPrefix = "/instances"): Explanation[] {
@@ -94,6 +97,7 @@ class GbdtTabular implements FittedModel {
     const names = this.pipeline.featureNames;
     const outputs = shap.outputs;
     const labels = this.signature.task === "regression" ? ["value"] : outputLabels(this.signature, outputs);
+    const scale = this.rawScale();
     const out: Explanation[] = [];
     for (let r = 0; r < X.rows; r++) {
       const perOutput: Explanation["outputs"] = {};
@@ -103,7 +107,7 @@ class GbdtTabular implements FittedModel {
         for (let f = 0; f < shap.cols; f++) contributions[names[f] as string] = shap.values[base + f] as number;
         perOutput[labels[k] as string] = { expected: shap.expectedValue[k] as number, contributions };
       }
-      out.push({ scale: this.rawScale(), outputs: perOutput });
+      out.push({ scale, outputs: perOutput });
     }
     return out;
   }
@@ -137,7 +141,10 @@ class GbdtTabular implements FittedModel {
       importance: Object.fromEntries(
         names.map((n, f) => [n, { gain: (gain[f] as number) / totalGain, splits: split[f] as number }]),
       ),
-      ...(this.json.calibrationRows !== undefined ? { calibrationRows: this.json.calibrationRows } : {}),
+      ...(this.json.earlyStoppingRows !== undefined ? { earlyStoppingRows: this.json.earlyStoppingRows } : {}),
+      ...(this.json.calibrationRows !== undefined
+        ? { intervals: { method: "split-conformal", calibrationRows: this.json.calibrationRows } }
+        : {}),
     };
   }
 
@@ -175,46 +182,6 @@ function featurePipeline(spec: TrainSpec, train: Frame) {
   return { pipeline, categorical };
 }
 
-/** The GBDT's parameters from the spec (names as XGBoost's; defaults in ml/gbdt/params.ts). */
-function gbdtParams(spec: TrainSpec): GbdtParams {
-  const p = spec.params;
-  const optional = (name: string, o: { min?: number; max?: number; integer?: boolean }) =>
-    numberParam(p, name, { ...o, optional: true });
-  const params: GbdtParams = {
-    learningRate: optional("learningRate", { min: 1e-6, max: 1 }),
-    maxDepth: optional("maxDepth", { min: 1, max: 32, integer: true }),
-    maxLeaves: optional("maxLeaves", { min: 2, integer: true }),
-    maxRounds: optional("maxRounds", { min: 1, max: 100_000, integer: true }),
-    earlyStoppingRounds: optional("earlyStoppingRounds", { min: 0, integer: true }),
-    lambda: optional("lambda", { min: 0 }),
-    alpha: optional("alpha", { min: 0 }),
-    minChildWeight: optional("minChildWeight", { min: 0 }),
-    gamma: optional("gamma", { min: 0 }),
-    subsample: optional("subsample", { min: 1e-3, max: 1 }),
-    colsampleByTree: optional("colsampleByTree", { min: 1e-3, max: 1 }),
-    maxBins: optional("maxBins", { min: 2, max: 255, integer: true }),
-    huberDelta: optional("huberDelta", { min: 1e-12 }),
-    seed: spec.seed,
-  };
-  if (p.growPolicy !== undefined) params.growPolicy = choiceParam(p, "growPolicy", GROW_POLICIES, "depthwise");
-  for (const key of Object.keys(params) as (keyof GbdtParams)[]) if (params[key] === undefined) delete params[key];
-  return params;
-}
-
-/** A seeded split of `rows` into fitting and validation rows (the validation share at the end of the order). */
-function validationSplit(rows: Int32Array, seed: number): { fit: Int32Array; valid: Int32Array } {
-  const held = rows.length >= 20 ? Math.max(1, Math.round(rows.length * VALIDATION_SHARE)) : 0;
-  const order = new Rng(seed ^ 0x5bd1e995).permutation(rows.length);
-  const shuffled = Int32Array.from(order, (i) => rows[i] as number);
-  return { fit: shuffled.subarray(0, rows.length - held), valid: shuffled.subarray(rows.length - held) };
-}
-
-function labelledRows(n: number, keep: (i: number) => boolean): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
-  return Int32Array.from(out);
-}
-
 function rowsOf(X: FeatureMatrix, rows: Int32Array): GbdtMatrix {
   const data = new Float64Array(rows.length * X.cols);
   for (let r = 0; r < rows.length; r++) {
@@ -225,59 +192,57 @@ function rowsOf(X: FeatureMatrix, rows: Int32Array): GbdtMatrix {
 }
 
 export const gbdtTabularFamily = {
-  fit(train: Frame, spec: TrainSpec): FittedModel {
+  fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
     const signature: Signature = { task: spec.task, target: spec.target, inputs: spec.features };
     if (spec.features.length === 0) {
       throw new SlipwayError("SLP_TRAIN_FAILED", "gbdt needs at least one feature column", [
         { field: "features", reason: "empty" },
       ]);
     }
-    let y: Float64Array;
-    let rows: Int32Array;
-    let classes: string[] | undefined;
-    const params = gbdtParams(spec);
-    if (spec.task === "regression") {
-      const target = numericColumn(train, spec.target);
-      rows = labelledRows(target.length, (i) => Number.isFinite(target[i]));
-      y = target;
-      params.objective = choiceParam(spec.params, "objective", REGRESSION_OBJECTIVES, "squared_error");
-    } else {
-      const labels = encodeLabels(train, spec.target);
-      if (labels.classes.length < 2) {
-        throw new SlipwayError("SLP_TRAIN_FAILED", `classification needs at least two classes in ${spec.target}`, [
-          { field: spec.target, reason: `found ${labels.classes.length} class` },
-        ]);
-      }
-      classes = labels.classes;
-      rows = labelledRows(labels.y.length, (i) => (labels.y[i] as number) >= 0);
-      y = Float64Array.from(labels.y);
+    const { y, rows, classes } = targetOf(train, spec);
+    const regression = spec.task === "regression";
+    if (regression && rows.length < 4) {
+      throw new SlipwayError("SLP_TRAIN_FAILED", "gbdt regression needs at least 4 rows with a target value", [
+        { field: spec.target, reason: `${rows.length} labelled rows` },
+      ]);
+    }
+    const previous = (options.hyperparametersFrom?.json as GbdtTabularJson | undefined)?.gbdt;
+    const params: GbdtParams = previous ? replayParams(previous) : gbdtParams(spec);
+    if (classes) {
       params.objective = classes.length === 2 ? "logistic" : "softmax";
       if (classes.length > 2) params.numClass = classes.length;
+      else delete params.numClass;
     }
+    if (params.objective === "poisson") checkCounts(rows, y, spec.target);
     const frame = takeRows(train, rows);
     const { pipeline, categorical } = featurePipeline(spec, frame);
     const X = treeInputs(pipeline.transform(frame), categorical);
     const target = Float64Array.from(rows, (i) => y[i] as number);
     params.categoricalFeatures = categorical;
-    const split = validationSplit(
-      Int32Array.from({ length: rows.length }, (_, i) => i),
-      spec.seed,
-    );
+    const roles = assignRows(rows.length, spec.seed, {
+      calibrate: regression,
+      earlyStopping: params.earlyStoppingRounds !== 0,
+    });
     const pick = (idx: Int32Array) => Float64Array.from(idx, (i) => target[i] as number);
-    const early = split.valid.length > 0 && params.earlyStoppingRounds !== 0;
-    const model = early
-      ? trainGbdt(rowsOf(X, split.fit), pick(split.fit), params, {
-          validation: { X: rowsOf(X, split.valid), y: pick(split.valid) },
-        })
-      : trainGbdt(X, target, { ...params, earlyStoppingRounds: 0 });
+    const model =
+      roles.stop.length > 0
+        ? trainGbdt(rowsOf(X, roles.fit), pick(roles.fit), params, {
+            validation: { X: rowsOf(X, roles.stop), y: pick(roles.stop) },
+          })
+        : trainGbdt(rowsOf(X, roles.fit), pick(roles.fit), { ...params, earlyStoppingRounds: 0 });
     const state = model.toJSON();
-    const json: GbdtTabularJson = { features: pipeline.toJSON(), categorical, gbdt: state.json };
+    const json: GbdtTabularJson = {
+      features: pipeline.toJSON(),
+      categorical,
+      gbdt: state.json,
+      earlyStoppingRows: roles.stop.length,
+    };
     const blobs: Record<string, Float64Array> = { ...state.blobs };
-    if (spec.task === "regression" && split.valid.length > 0) {
-      const valid = rowsOf(X, split.valid);
-      const calibration = ConformalCalibration.fromResiduals(pick(split.valid), model.predict(valid));
-      blobs["conformal.scores"] = calibration.scores;
-      json.calibrationRows = calibration.size;
+    if (regression) {
+      const predicted = model.predict(rowsOf(X, roles.calibrate));
+      const residuals = pick(roles.calibrate).map((v, i) => v - (predicted[i] as number));
+      blobs[CONFORMAL_SCORES_BLOB] = calibrationScores(residuals);
+      json.calibrationRows = roles.calibrate.length;
     }
     return new GbdtTabular(classes ? { ...signature, classes } : signature, json, blobs);
   },

@@ -1,45 +1,107 @@
-import { type Frame, numericColumn, SlipwayError, takeRows } from "../../core/index.js";
+import { type Frame, invalidInput, numericColumn, SlipwayError, takeRows } from "../../core/index.js";
 import {
   type EncodedMatrix,
-  encodedFeatureNames,
   encodeFrame,
   encodeRecords,
   fitTabularEncoder,
   type TabularEncoderState,
 } from "../../features/index.js";
+import type { ConformalCalibration } from "../../ml/conformal/index.js";
+import { ElasticNet, type ElasticNetState, fitFeatureScaling } from "../../ml/linear/index.js";
 import { LogisticRegression, type LogisticState } from "../../ml/linear/logistic.js";
 import { RidgeRegression, type RidgeState } from "../../ml/linear/ridge.js";
-import type { FittedModel, ModelState, Prediction, Signature, TrainSpec } from "../estimator.js";
+import type {
+  Explanation,
+  FitOptions,
+  FittedModel,
+  ModelState,
+  Prediction,
+  Signature,
+  TrainSpec,
+} from "../estimator.js";
 import { encodeLabels } from "../labels.js";
+import { conformalPredictions, storedCalibration } from "./conformal-interval.js";
 import { notForecast, numberParam } from "./family-helpers.js";
+import { fitPenalisedRegression, type Penalty, penaltyParam, type RegressionIntervals } from "./linear-regression.js";
+import { coefficientsOnBothScales, type LinearOutput, linearExplanations } from "./linear-terms.js";
 
 /**
- * Linear models on standardised, one-hot encoded features: least squares (with a small ridge penalty, `alpha`)
- * and its analytic prediction interval for regression; L2-penalised logistic regression (`C`) for classes.
+ * Linear models on standardised, one-hot encoded features. Regression: least squares with a ridge (default), lasso
+ * or elastic-net penalty, and a conformal interval from residuals of rows each fit had not seen (leave-one-out for
+ * ridge, out-of-fold for the others; see linear-regression.ts). Classes: L2-penalised logistic regression (`C`).
+ *
+ * Bundles written before the penalty, the conformal intervals and the explanations existed hold only `encoder` and
+ * `ridge` or `logistic`: they load and predict as they did (OLS intervals), and such a logistic model cannot explain
+ * (the means its explanations start from were not kept).
  */
 interface LinearTabularJson {
   encoder: TabularEncoderState;
   ridge?: RidgeState;
+  elasticNet?: ElasticNetState;
   logistic?: LogisticState;
+  /** Absent in bundles written before the parameter: ridge. */
+  penalty?: Penalty;
+  /** Means of the encoded training columns, where explanations start from; absent in older bundles. */
+  encodedMeans?: number[];
+  /** How the conformity scores (the conformal scores blob) were made; absent in older bundles (OLS intervals). */
+  intervals?: RegressionIntervals;
 }
 
 class LinearTabular implements FittedModel {
   readonly family = "linear" as const;
+  /** Present when the model can explain itself (every model fitted by this build; not an old logistic bundle). */
+  readonly explain?: (records: Record<string, unknown>[], pointerPrefix?: string) => Explanation[];
   private readonly ridge?: RidgeRegression;
+  private readonly elasticNet?: ElasticNet;
   private readonly logistic?: LogisticRegression;
+  private readonly calibration: ConformalCalibration | null;
 
   constructor(
     readonly signature: Signature,
     private readonly json: LinearTabularJson,
+    private readonly blobs: Record<string, Float64Array>,
   ) {
     if (json.ridge) this.ridge = RidgeRegression.fromJSON(json.ridge);
+    if (json.elasticNet) this.elasticNet = ElasticNet.fromJSON(json.elasticNet);
     if (json.logistic) this.logistic = LogisticRegression.fromJSON(json.logistic);
+    this.calibration = storedCalibration(blobs);
+    if (this.elasticNet && !this.calibration)
+      throw new SlipwayError("SLP_INTERNAL", "a linear elastic-net bundle has no conformal scores");
+    const means = json.encodedMeans ?? json.ridge?.featureMeans ?? json.elasticNet?.featureMeans;
+    if (means) {
+      this.explain = (records, pointerPrefix = "/instances") =>
+        linearExplanations(
+          json.encoder,
+          encodeRecords(json.encoder, records, pointerPrefix),
+          means,
+          this.outputs(),
+          this.logistic ? "log-odds" : "value",
+        );
+    }
+  }
+
+  /** Each raw output with its name: `value`; the second class's log-odds (binary); every class (softmax). */
+  private outputs(): { label: string; output: LinearOutput }[] {
+    const point = this.ridge ?? this.elasticNet;
+    if (point) return [{ label: "value", output: { intercept: point.intercept, weights: point.coefficients } }];
+    const model = this.logistic as LogisticRegression;
+    const classes = this.signature.classes as string[];
+    const p = model.featureCount;
+    const blocks = model.intercepts.length;
+    return Array.from({ length: blocks }, (_, k) => ({
+      label: (blocks === 1 ? classes[1] : classes[k]) as string,
+      output: { intercept: model.intercepts[k] as number, weights: model.coefficients.subarray(k * p, (k + 1) * p) },
+    }));
   }
 
   predictMatrix(X: EncodedMatrix, level: number): Prediction[] {
+    if (this.elasticNet || this.calibration) {
+      const values = (this.ridge ?? (this.elasticNet as ElasticNet)).predict(X);
+      return conformalPredictions(values, this.calibration as ConformalCalibration, level);
+    }
     if (this.ridge) {
       const pi = this.ridge.predictInterval(X, level);
-      return Array.from(pi.mean, (value, i) => ({ value, lower: pi.lower[i], upper: pi.upper[i] }));
+      return Array.from(pi.mean, (value, i) => ({ value, lower: pi.lower[i] as number, upper: pi.upper[i] as number }));
     }
     const model = this.logistic as LogisticRegression;
     const classes = this.signature.classes as string[];
@@ -50,10 +112,10 @@ class LinearTabular implements FittedModel {
       let best = 0;
       const probabilities: Record<string, number> = {};
       for (let c = 0; c < k; c++) {
-        probabilities[classes[c]] = p[i * k + c];
-        if (p[i * k + c] > p[i * k + best]) best = c;
+        probabilities[classes[c] as string] = p[i * k + c] as number;
+        if ((p[i * k + c] as number) > (p[i * k + best] as number)) best = c;
       }
-      out[i] = { label: classes[best], probabilities };
+      out[i] = { label: classes[best] as string, probabilities };
     }
     return out;
   }
@@ -71,56 +133,100 @@ class LinearTabular implements FittedModel {
   }
 
   describe(): Record<string, unknown> {
-    const names = encodedFeatureNames(this.json.encoder);
-    if (this.ridge) {
+    const encoder = this.json.encoder;
+    const penalty = this.json.penalty ?? "ridge";
+    if (this.ridge || this.elasticNet) {
+      const model = (this.ridge ?? this.elasticNet) as RidgeRegression | ElasticNet;
+      const scales = this.ridge ? this.ridge.featureScales : (this.elasticNet as ElasticNet).featureScales;
+      const output: LinearOutput = { intercept: model.intercept, weights: model.coefficients };
+      const terms = coefficientsOnBothScales(encoder, output, scales);
       return {
-        intercept: this.ridge.intercept,
-        coefficients: Object.fromEntries(names.map((n, i) => [n, this.ridge?.coefficients[i]])),
-        residualStd: Math.sqrt(this.ridge.residualVariance),
+        penalty,
+        alpha: model.alpha,
+        ...(this.elasticNet
+          ? {
+              l1Ratio: this.elasticNet.l1Ratio,
+              nonZero: this.elasticNet.coefficients.filter((w) => w !== 0).length,
+            }
+          : {}),
+        ...terms,
+        ...(this.ridge ? { residualStd: Math.sqrt(this.ridge.residualVariance) } : {}),
+        intervals: this.json.intervals ?? { method: "ols" },
       };
     }
-    return { features: names, classes: this.signature.classes, C: this.logistic?.C };
+    const model = this.logistic as LogisticRegression;
+    const perClass = this.outputs().map(({ label, output }) => [
+      label,
+      coefficientsOnBothScales(encoder, output, model.featureScales),
+    ]);
+    return { penalty, C: model.C, classes: this.signature.classes, outputs: Object.fromEntries(perClass) };
   }
 
   state(): ModelState {
-    return { json: { ...this.json }, blobs: {} };
+    return { json: { ...this.json } as unknown as Record<string, unknown>, blobs: this.blobs };
   }
 }
-
-export const linearTabularFamily = {
-  fit(train: Frame, spec: TrainSpec): FittedModel {
-    const names = spec.features.map((f) => f.name);
-    const signature: Signature = { task: spec.task, target: spec.target, inputs: spec.features };
-    if (spec.task === "regression") {
-      const y = numericColumn(train, spec.target);
-      const rows = labelledRows(y.length, (i) => Number.isFinite(y[i]));
-      const frame = takeRows(train, rows);
-      const encoder = fitTabularEncoder(frame, names);
-      const alpha = numberParam(spec.params, "alpha", { min: 0, default: 1e-6 });
-      const ridge = RidgeRegression.fit(encodeFrame(encoder, frame), numericColumn(frame, spec.target), { alpha });
-      return new LinearTabular(signature, { encoder, ridge: ridge.toJSON() });
-    }
-    const labels = encodeLabels(train, spec.target);
-    if (labels.classes.length < 2) {
-      throw new SlipwayError("SLP_TRAIN_FAILED", `classification needs at least two classes in ${spec.target}`, [
-        { field: spec.target, reason: `found ${labels.classes.length} class` },
-      ]);
-    }
-    const rows = labelledRows(labels.y.length, (i) => labels.y[i] >= 0);
-    const frame = takeRows(train, rows);
-    const encoder = fitTabularEncoder(frame, names);
-    const C = numberParam(spec.params, "C", { min: 1e-12, default: 1 });
-    const y = Int32Array.from(rows, (i) => labels.y[i]);
-    const logistic = LogisticRegression.fit(encodeFrame(encoder, frame), y, { C, classCount: labels.classes.length });
-    return new LinearTabular({ ...signature, classes: labels.classes }, { encoder, logistic: logistic.toJSON() });
-  },
-  load(state: ModelState, signature: Signature): FittedModel {
-    return new LinearTabular(signature, state.json as unknown as LinearTabularJson);
-  },
-};
 
 function labelledRows(n: number, keep: (i: number) => boolean): Int32Array {
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
   return Int32Array.from(out);
 }
+
+function encodedMeansOf(X: EncodedMatrix): number[] {
+  return Array.from(fitFeatureScaling(X).means);
+}
+
+function fitClassifier(train: Frame, spec: TrainSpec, names: string[], signature: Signature): LinearTabular {
+  const penalty = penaltyParam(spec.params);
+  if (penalty !== "ridge") {
+    throw invalidInput(`penalty ${penalty} is for regression; classification uses an L2 penalty`, [
+      { field: "/params/penalty", reason: "ridge only, for binary and multiclass" },
+    ]);
+  }
+  const labels = encodeLabels(train, spec.target);
+  if (labels.classes.length < 2) {
+    throw new SlipwayError("SLP_TRAIN_FAILED", `classification needs at least two classes in ${spec.target}`, [
+      { field: spec.target, reason: `found ${labels.classes.length} class` },
+    ]);
+  }
+  const rows = labelledRows(labels.y.length, (i) => (labels.y[i] as number) >= 0);
+  const frame = takeRows(train, rows);
+  const encoder = fitTabularEncoder(frame, names);
+  const C = numberParam(spec.params, "C", { min: 1e-12, default: 1 });
+  const y = Int32Array.from(rows, (i) => labels.y[i] as number);
+  const X = encodeFrame(encoder, frame);
+  const logistic = LogisticRegression.fit(X, y, { C, classCount: labels.classes.length });
+  return new LinearTabular(
+    { ...signature, classes: labels.classes },
+    { encoder, penalty, logistic: logistic.toJSON(), encodedMeans: encodedMeansOf(X) },
+    {},
+  );
+}
+
+export const linearTabularFamily = {
+  fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
+    const names = spec.features.map((f) => f.name);
+    const signature: Signature = { task: spec.task, target: spec.target, inputs: spec.features };
+    if (spec.task !== "regression") return fitClassifier(train, spec, names, signature);
+    const target = numericColumn(train, spec.target);
+    const rows = labelledRows(target.length, (i) => Number.isFinite(target[i]));
+    const frame = takeRows(train, rows);
+    const encoder = fitTabularEncoder(frame, names);
+    const X = encodeFrame(encoder, frame);
+    const previous = options.hyperparametersFrom?.json as LinearTabularJson | undefined;
+    const fitted = fitPenalisedRegression(X, numericColumn(frame, spec.target), spec, previous?.elasticNet);
+    const json: LinearTabularJson = {
+      encoder,
+      penalty: fitted.penalty,
+      ...(fitted.ridge ? { ridge: fitted.ridge.toJSON() } : {}),
+      ...(fitted.elasticNet ? { elasticNet: fitted.elasticNet.toJSON() } : {}),
+      encodedMeans: encodedMeansOf(X),
+      intervals: fitted.intervals,
+    };
+    return new LinearTabular(signature, json, fitted.blobs);
+  },
+  load(state: ModelState, signature: Signature): FittedModel {
+    return new LinearTabular(signature, state.json as unknown as LinearTabularJson, state.blobs);
+  },
+};

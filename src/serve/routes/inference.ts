@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { SlipwayError } from "../../core/index.js";
+import { explainerOf, withExplanations } from "../../models/index.js";
 import type { ServeDeps } from "../app.js";
 import type { LoadedVersion } from "../model-cache.js";
 import { forecastBody, ModelParams, PredictBody, VersionParams } from "../schemas.js";
@@ -12,6 +13,7 @@ interface ForecastBody {
 interface PredictBodyT {
   instances: Record<string, unknown>[];
   level?: number;
+  explain?: boolean;
 }
 type Params = { name: string; version?: string };
 
@@ -71,7 +73,9 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
         ]);
       }
       const level = request.body.level ?? 0.95;
+      const explain = request.body.explain === true ? explainerOf(model, "/explain") : null;
       const predictions = model.predict(request.body.instances, level, "/instances");
+      const explanations = explain ? explain(request.body.instances, "/instances") : null;
       deps.metrics.predictions.inc(
         { model: record.model, version: String(record.version), kind: "predict" },
         predictions.length,
@@ -88,7 +92,12 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
           latencyMs,
         });
       }
-      return { model: record.model, version: record.version, request_id: request.id, predictions };
+      return {
+        model: record.model,
+        version: record.version,
+        request_id: request.id,
+        predictions: explanations ? withExplanations(predictions, explanations) : predictions,
+      };
     };
 
     app.post("/v1/models/:name/forecast", { schema: { ...forecastSchema, params: ModelParams } }, forecast);

@@ -103,6 +103,26 @@ describe("fitElasticNetCV", () => {
     expect(curve.meanSquaredError[a]).toBeCloseTo(mean, 8);
   });
 
+  it("returns each row's out-of-fold prediction at the chosen α, from the fold fit that left it out", () => {
+    const { X, y } = sparseProblem(5, 60, 5);
+    const result = fitElasticNetCV(X, y, { l1Ratio: [0.5, 1], folds: 4, alphaCount: 12, rng: new Rng(9) });
+    const curve = result.curves.find((c) => c.l1Ratio === result.l1Ratio);
+    const index = curve?.alphas.indexOf(result.alpha) ?? -1;
+    // The curve's point at the choice is the mean over folds of the validation MSE: the same number from the
+    // out-of-fold predictions, grouped by the reported folds.
+    let mean = 0;
+    for (let f = 0; f < 4; f++) {
+      const rows = [...Array(60).keys()].filter((i) => result.folds[i] === f);
+      mean += rows.reduce((s, i) => s + (y[i] - result.outOfFold[i]) ** 2, 0) / rows.length / 4;
+    }
+    expect(mean).toBeCloseTo(curve?.meanSquaredError[index] ?? Number.NaN, 12);
+    // A fixed α (one-point grid) still gives out-of-fold predictions, and the refit is at that α.
+    const fixed = fitElasticNetCV(X, y, { l1Ratio: 1, folds: 4, alphas: Float64Array.of(0.05), rng: new Rng(9) });
+    expect(fixed.alpha).toBe(0.05);
+    expect(fixed.outOfFold.every(Number.isFinite)).toBe(true);
+    expect(Array.from(fixed.folds)).toEqual(Array.from(result.folds));
+  });
+
   it("chooses a sparse model that keeps the true features, reproducibly", () => {
     const { X, y } = sparseProblem(4, 120, 12);
     const run = () => fitElasticNetCV(X, y, { l1Ratio: [0.5, 1], folds: 5, alphaCount: 30, rng: new Rng(7) });

@@ -263,6 +263,32 @@ describe("RidgeRegression", () => {
     expect(() => RidgeRegression.fromJSON({ ...state, factor: [1] })).toThrow(/inconsistent/);
   });
 
+  it("gives the exact leave-one-out residuals e_i / (1 − h_ii) without refitting", () => {
+    const rng = new Rng(13);
+    const n = 25;
+    const rows = Array.from({ length: n }, () => [rng.normal(), rng.uniform(-2, 2), rng.normal() * 3]);
+    const y = Float64Array.from(rows, (r) => 1 + r[0] - 2 * r[1] + 0.3 * r[2] + 0.5 * rng.normal());
+    // No jitter: it scales with the Gram matrix of the rows fitted, so each refit would have its own penalty.
+    const options = { alpha: 0.7, relativeJitter: 0 };
+    const model = RidgeRegression.fit(matrix(rows), y, options);
+    const loo = model.leaveOneOutResiduals(matrix(rows), y);
+    const h = model.leverage(matrix(rows));
+    for (let i = 0; i < n; i++) {
+      const keep = rows.filter((_, r) => r !== i);
+      const refit = RidgeRegression.fit(
+        matrix(keep),
+        Float64Array.from(y).filter((_, r) => r !== i),
+        options,
+      );
+      const predicted = refit.predict(matrix([rows[i]]))[0];
+      expect(loo[i]).toBeCloseTo(y[i] - predicted, 10);
+      expect(h[i]).toBeGreaterThan(1 / n);
+      expect(h[i]).toBeLessThan(1);
+    }
+    expect(h.reduce((a, b) => a + b, 0)).toBeLessThan(4); // trace of the hat matrix: below 1 + p when α > 0
+    expect(() => model.leaveOneOutResiduals(matrix(rows.slice(1)), y.subarray(1))).toThrow(/fitted on 25 rows/);
+  });
+
   it("refuses intervals without residual degrees of freedom and non-finite data", () => {
     const model = RidgeRegression.fit(matrix([[0], [1]]), Float64Array.from([0, 1]));
     expect(Number.isNaN(model.residualVariance)).toBe(true);
