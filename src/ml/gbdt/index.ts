@@ -40,7 +40,6 @@ export {
   float64Array,
   PARALLEL_CELLS,
   partitionChunk,
-  SPLIT_PARTITION_ROWS,
   SPLIT_ROWS,
   TreeKernels,
 } from "./tree-kernels.js";

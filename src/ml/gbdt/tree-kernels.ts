@@ -1,15 +1,15 @@
 /**
- * The two hot loops of growing a tree: accumulating a node's histogram and partitioning its rows. With
- * `threads = 2` a large node is cut into two halves and one helper thread takes the second half of either job
- * (histograms: the calling thread merges the two; partitions: it joins the four runs). It is compute parallelism
- * only: the helper gets every array through shared memory at start, does no I/O, and is told what to do through
- * an Int32Array of control words (Atomics), so training stays synchronous. Both threads spin briefly before
- * sleeping: a job takes tens of microseconds, and waking a sleeping thread costs about as much.
+ * The hot loops of growing a tree: accumulating a node's histogram, searching its best split, and partitioning
+ * its rows. With `threads = 2`, one helper thread takes the second half of a large node's rows while this thread
+ * builds the first half's histogram (this thread then merges the two), and the numeric features of the second
+ * half of the feature list in a split search. Partitioning stays here (see {@link TreeKernels.partition}). It is
+ * compute parallelism only: the helper gets every array through shared memory, does no I/O, and is told what to
+ * do through an Int32Array of control words (Atomics), so training stays synchronous. Both threads spin briefly
+ * before sleeping: a job takes tens of microseconds, and waking a sleeping thread costs about as much.
  *
  * Results do not depend on the thread count: a large node's histogram is always summed as two halves merged in
- * the same order (on one thread the second half simply runs on the calling thread), and a stable partition is the
- * same however it is cut. When the helper cannot start, or a histogram job throws, the calling thread does the
- * work itself.
+ * the same order (on one thread the second half simply runs on the calling thread), and split searches in parts
+ * keep the split one pass finds. When the helper cannot start, or a job throws, this thread does the work itself.
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { SlipwayError } from "../../core/index.js";
@@ -39,10 +39,7 @@ import {
 } from "./splitter.js";
 
 /** Histograms of nodes with fewer rows are built in one piece on the calling thread. */
-export const SPLIT_ROWS = 2048;
-
-/** Partitions of nodes with fewer rows run in one piece on the calling thread (their cost is ~1 µs per 200 rows). */
-export const SPLIT_PARTITION_ROWS = 4096;
+export const SPLIT_ROWS = 8192;
 
 /** Split searches over fewer histogram slots run in one piece on the calling thread. */
 export const SPLIT_SCAN_SLOTS = 2048;
@@ -89,9 +86,6 @@ const WITH_HESS = 5;
 const FEATURES = 6;
 const GRAD_OFFSET = 7;
 const HESS_OFFSET = 8;
-const COL_BASE = 9;
-/** Written by the helper after a partition: the end of its left rows. */
-const RESULT = 10;
 const READY = 11;
 const FAILED = 12;
 const HIST_ID = 13;
@@ -101,7 +95,6 @@ const SCAN_IN = 0;
 const SCAN_OUT = 9;
 const SCAN_WORDS = 19;
 const OP_HISTOGRAM = 1;
-const OP_PARTITION = 2;
 const OP_EXIT = 3;
 const OP_SCAN = 4;
 
@@ -115,9 +108,6 @@ interface HelperData {
   grad: SharedArrayBuffer;
   hess: SharedArrayBuffer;
   rowIndex: SharedArrayBuffer;
-  scratch: SharedArrayBuffer;
-  codes: SharedArrayBuffer;
-  goesLeft: SharedArrayBuffer;
   aux: SharedArrayBuffer;
   scan: SharedArrayBuffer;
   binCount: Int32Array;
@@ -131,7 +121,6 @@ interface HelperData {
 interface HelperKernels {
   zeroHistogram: typeof zeroHistogram;
   accumulateHistogram: typeof accumulateHistogram;
-  partitionChunk: typeof partitionChunk;
   scanNumeric: typeof scanNumeric;
   receiveMessageOnPort: (port: MessagePort) => { message: { id: number; buffer: SharedArrayBuffer } } | undefined;
 }
@@ -145,9 +134,6 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
   const features = new Int32Array(data.features);
   const slots = data.slotsAre16Bit ? new Uint16Array(data.slots) : new Uint32Array(data.slots);
   const rowIndex = new Int32Array(data.rowIndex);
-  const scratch = new Int32Array(data.scratch);
-  const codes = new Uint8Array(data.codes);
-  const goesLeft = new Uint8Array(data.goesLeft);
   const aux = new Float64Array(data.aux);
   const scan = new Float64Array(data.scan);
   const layout = { binCount: data.binCount, offsets: data.offsets };
@@ -195,8 +181,6 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
           control[3],
           control[4],
         );
-      } else if (op === 2) {
-        control[10] = kernels.partitionChunk(rowIndex, scratch, codes, control[9], goesLeft, control[3], control[4]);
       } else if (op === 4) {
         const id = control[13];
         while (hists[id] === undefined) {
@@ -243,10 +227,9 @@ function helperSource(): string {
     '"use strict";',
     'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
     histogramKernelSource(),
-    partitionChunk.toString(),
     splitKernelSource(),
     `(${helperMain.toString()})(workerData, {`,
-    "  zeroHistogram, accumulateHistogram, partitionChunk, scanNumeric, receiveMessageOnPort",
+    "  zeroHistogram, accumulateHistogram, scanNumeric, receiveMessageOnPort",
     "});",
   ].join("\n");
 }
@@ -256,7 +239,7 @@ export function float64Array(length: number, shared: boolean): Float64Array {
   return shared ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
 }
 
-function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array>(a: T): T {
+function sharedCopy<T extends Uint16Array | Uint32Array>(a: T): T {
   const buffer = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return new (a.constructor as new (b: SharedArrayBuffer) => T)(buffer);
@@ -267,7 +250,7 @@ const SPIN_CHECKS = 20_000;
 
 /** Jobs per timing window, and the share of this thread's own time its waits may reach (see noteTiming). */
 const TIMING_WINDOW = 512;
-const MAX_WAIT_SHARE = 0.75;
+const MAX_WAIT_SHARE = 1;
 
 /** How long the calling thread waits for the helper before treating it as lost. */
 const HELPER_TIMEOUT_MS = 60_000;
@@ -317,12 +300,12 @@ export class TreeKernels {
   ) {
     this.rows = rows;
     const shared = threads > 1 && grad.buffer instanceof SharedArrayBuffer && hess.buffer instanceof SharedArrayBuffer;
-    this.codes = shared ? sharedCopy(codes) : codes;
+    this.codes = codes;
     this.slots = shared ? sharedCopy(slots) : slots;
     const int32 = (n: number) => (shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
     this.rowIndex = int32(rows);
-    this.scratch = int32(rows);
-    this.goesLeft = shared ? new Uint8Array(new SharedArrayBuffer(256)) : new Uint8Array(256);
+    this.scratch = new Int32Array(rows);
+    this.goesLeft = new Uint8Array(256);
     this.aux = float64Array(layout.length, shared);
     if (shared) this.startHelper(grad, hess);
   }
@@ -346,9 +329,6 @@ export class TreeKernels {
       grad: grad.buffer as SharedArrayBuffer,
       hess: hess.buffer as SharedArrayBuffer,
       rowIndex: this.rowIndex.buffer as SharedArrayBuffer,
-      scratch: this.scratch.buffer as SharedArrayBuffer,
-      codes: this.codes.buffer as SharedArrayBuffer,
-      goesLeft: this.goesLeft.buffer as SharedArrayBuffer,
       aux: this.aux.buffer as SharedArrayBuffer,
       scan: scan.buffer as SharedArrayBuffer,
       binCount: this.layout.binCount,
@@ -491,34 +471,15 @@ export class TreeKernels {
 
   /**
    * Stable partition of `rowIndex[start … end)` on feature `f` by {@link goesLeft}; returns the first index of
-   * the right part. A large node is cut in two: each half is partitioned into its left rows (in place) and its
-   * right rows (in `scratch`), then the runs are joined as left₁ left₂ right₁ right₂.
+   * the right part. Always on the calling thread: measured, two half-partitions on two threads plus joining the
+   * runs were slower than one pass at every node size (the loop is bound by memory, and the halves' rows then
+   * move between the cores' caches).
    */
   partition(f: number, start: number, end: number): number {
     const { rowIndex, scratch, codes, goesLeft } = this;
-    const colBase = f * this.rows;
-    const n = end - start;
-    if (this.control === null || n < SPLIT_PARTITION_ROWS) {
-      const l = partitionChunk(rowIndex, scratch, codes, colBase, goesLeft, start, end);
-      rowIndex.set(scratch.subarray(start, start + (end - l)), l);
-      return l;
-    }
-    const mid = start + (n >>> 1);
-    const control = this.control;
-    control[START] = mid;
-    control[END] = end;
-    control[COL_BASE] = colBase;
-    this.post(OP_PARTITION);
-    const l1 = partitionChunk(rowIndex, scratch, codes, colBase, goesLeft, start, mid);
-    // A failed half may have moved rows already: it cannot be redone from here.
-    if (!this.await()) throw new SlipwayError("SLP_INTERNAL", "the GBDT helper thread failed to partition rows");
-    const l2 = control[RESULT];
-    const left2 = l2 - mid;
-    const right1 = mid - l1;
-    rowIndex.copyWithin(l1, mid, l2);
-    rowIndex.set(scratch.subarray(start, start + right1), l1 + left2);
-    rowIndex.set(scratch.subarray(mid, mid + (end - l2)), l1 + left2 + right1);
-    return l1 + left2;
+    const l = partitionChunk(rowIndex, scratch, codes, f * this.rows, goesLeft, start, end);
+    rowIndex.set(scratch.subarray(start, start + (end - l)), l);
+    return l;
   }
 
   /**
