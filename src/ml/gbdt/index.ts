@@ -19,7 +19,8 @@ export {
   subtractHistogram,
 } from "./histogram.js";
 export { createLoss, type GbdtObjective, type Loss, type LossOptions, quantileOf, sigmoid } from "./losses.js";
-export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson } from "./model.js";
+export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson, type PredictOptions } from "./model.js";
+export { PARALLEL_PREDICT_ROWS } from "./parallel-predict.js";
 export { type GbdtParams, type ResolvedGbdtParams, resolveParams } from "./params.js";
 export { addTreeBinned, childOf, leafOf, PackedForest } from "./predictor.js";
 export {

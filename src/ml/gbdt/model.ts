@@ -49,6 +49,12 @@ export const GBDT_BLOB_NAMES = [
 
 type BlobName = (typeof GBDT_BLOB_NAMES)[number];
 
+/** Options of batch prediction. */
+export interface PredictOptions {
+  /** 1 keeps a batch on the calling thread; 2 (the default) shares a large one with a helper thread. */
+  threads?: number;
+}
+
 /** What a model needs besides its trees. */
 export interface GbdtModelInit {
   params: ResolvedGbdtParams;
@@ -109,16 +115,19 @@ export class GbdtModel {
     return out;
   }
 
-  /** Raw scores (row-major rows × outputs): log-odds for logistic, log-mean for Poisson. */
-  predictRaw(X: GbdtMatrix, out?: Float64Array): Float64Array {
+  /**
+   * Raw scores (row-major rows × outputs): log-odds for logistic, log-mean for Poisson. A batch of 4,096 rows or
+   * more is shared with a helper thread unless `threads` is 1; the scores are the same either way.
+   */
+  predictRaw(X: GbdtMatrix, out?: Float64Array, options: PredictOptions = {}): Float64Array {
     const o = this.checkInput(X, out);
-    this.forest.predictBatch(this.baseline, X, o);
+    this.forest.predictBatch(this.baseline, X, o, options.threads ?? 2);
     return o;
   }
 
   /** Predictions: probabilities for logistic (P(y = 1)) and softmax (rows × K), the mean for Poisson. */
-  predict(X: GbdtMatrix, out?: Float64Array): Float64Array {
-    const o = this.predictRaw(X, out);
+  predict(X: GbdtMatrix, out?: Float64Array, options: PredictOptions = {}): Float64Array {
+    const o = this.predictRaw(X, out, options);
     this.loss.transform(o.subarray(0, X.rows * this.outputs), o);
     return o;
   }

@@ -5,6 +5,8 @@
  * `bin-mapper.ts`).
  */
 import type { BinnedMatrix, GbdtMatrix } from "./bin-mapper.js";
+import { addNumericGroup, type NumericForest, predictNumericRows } from "./forest-kernels.js";
+import { PARALLEL_PREDICT_ROWS, PredictHelper } from "./parallel-predict.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
 
 /** Rows per block of the batch path: the block's rows stay in L1 while every tree passes over them. */
@@ -49,7 +51,7 @@ export function leafOf(ens: TreeEnsemble, t: number, data: Float64Array, base: n
  * chain of dependent loads per tree into four independent ones (measured: about 2× faster per tree).
  * The step itself is branch-free: child = left + (v > t | (isNaN(v) & NaN-goes-right)).
  */
-export class PackedForest {
+export class PackedForest implements NumericForest {
   readonly numbers: Float64Array;
   readonly ints: Int32Array;
   /** Leaf values (0 at splits). */
@@ -113,55 +115,18 @@ export class PackedForest {
     return (this.ens.catBits[this.ens.catOffset[node] + (bin >>> 5)] & (1 << (bin & 31))) !== 0 ? left : left + 1;
   }
 
-  /**
-   * Adds trees `first … last − 1` (one group of at most four) for row `x[offset …]` to `out[outOffset + t mod K]`.
-   */
-  private addGroup(
-    g: number,
-    x: Float64Array,
-    offset: number,
-    out: Float64Array,
-    outOffset: number,
-    last: number,
-  ): void {
-    const { numbers, ints, values, roots } = this;
-    const K = this.outputs;
-    const first = 4 * g;
-    const steps = this.groupDepth[g];
-    if (this.categorical || last - first < 4) {
-      for (let t = first; t < last; t++) {
-        let node = roots[t];
-        for (let d = 0; d < steps; d++) node = this.stepAny(node, x, offset);
-        out[outOffset + (t % K)] += values[node];
-      }
+  /** Adds trees `4g … last − 1` (one group) for row `x[offset …]` to `out[outOffset + t mod K]`. */
+  private addGroup(g: number, x: Float64Array, offset: number, out: Float64Array, outOffset: number, last: number) {
+    if (!this.categorical) {
+      addNumericGroup(this, g, x, offset, out, outOffset, last);
       return;
     }
-    let a = roots[first];
-    let b = roots[first + 1];
-    let c = roots[first + 2];
-    let e = roots[first + 3];
-    for (let d = 0; d < steps; d++) {
-      const wa = ints[4 * a + 2];
-      const wb = ints[4 * b + 2];
-      const wc = ints[4 * c + 2];
-      const we = ints[4 * e + 2];
-      const va = x[offset + (wa >> 2)];
-      const vb = x[offset + (wb >> 2)];
-      const vc = x[offset + (wc >> 2)];
-      const ve = x[offset + (we >> 2)];
-      // Unary + turns the comparisons into 0/1 without a branch.
-      a = ints[4 * a + 3] + (+(va > numbers[2 * a]) | (+Number.isNaN(va) & wa));
-      b = ints[4 * b + 3] + (+(vb > numbers[2 * b]) | (+Number.isNaN(vb) & wb));
-      c = ints[4 * c + 3] + (+(vc > numbers[2 * c]) | (+Number.isNaN(vc) & wc));
-      e = ints[4 * e + 3] + (+(ve > numbers[2 * e]) | (+Number.isNaN(ve) & we));
-    }
-    if (K === 1) {
-      out[outOffset] += values[a] + values[b] + values[c] + values[e];
-    } else {
-      out[outOffset + (first % K)] += values[a];
-      out[outOffset + ((first + 1) % K)] += values[b];
-      out[outOffset + ((first + 2) % K)] += values[c];
-      out[outOffset + ((first + 3) % K)] += values[e];
+    const K = this.outputs;
+    const steps = this.groupDepth[g];
+    for (let t = 4 * g; t < last; t++) {
+      let node = this.roots[t];
+      for (let d = 0; d < steps; d++) node = this.stepAny(node, x, offset);
+      out[outOffset + (t % K)] += this.values[node];
     }
   }
 
@@ -177,74 +142,20 @@ export class PackedForest {
   }
 
   /**
-   * Adds a full group of four trees (no categorical splits) for two rows at once: eight independent chains of
-   * loads instead of four, the same node words serving both rows.
+   * Raw scores of every row of `X` into `out` (row-major rows × outputs). With `threads` = 2 a large batch of a
+   * forest without categorical splits is shared with a helper thread (see `parallel-predict.ts`); the scores do
+   * not depend on it.
    */
-  private addGroupTwoRows(
-    g: number,
-    x: Float64Array,
-    o1: number,
-    o2: number,
-    out: Float64Array,
-    p1: number,
-    p2: number,
-  ): void {
-    const { numbers, ints, values, roots } = this;
-    const K = this.outputs;
-    const first = 4 * g;
-    const steps = this.groupDepth[g];
-    let a = roots[first];
-    let b = roots[first + 1];
-    let c = roots[first + 2];
-    let e = roots[first + 3];
-    let a2 = a;
-    let b2 = b;
-    let c2 = c;
-    let e2 = e;
-    for (let d = 0; d < steps; d++) {
-      const wa = ints[4 * a + 2];
-      const wb = ints[4 * b + 2];
-      const wc = ints[4 * c + 2];
-      const we = ints[4 * e + 2];
-      const wa2 = ints[4 * a2 + 2];
-      const wb2 = ints[4 * b2 + 2];
-      const wc2 = ints[4 * c2 + 2];
-      const we2 = ints[4 * e2 + 2];
-      const va = x[o1 + (wa >> 2)];
-      const vb = x[o1 + (wb >> 2)];
-      const vc = x[o1 + (wc >> 2)];
-      const ve = x[o1 + (we >> 2)];
-      const va2 = x[o2 + (wa2 >> 2)];
-      const vb2 = x[o2 + (wb2 >> 2)];
-      const vc2 = x[o2 + (wc2 >> 2)];
-      const ve2 = x[o2 + (we2 >> 2)];
-      a = ints[4 * a + 3] + (+(va > numbers[2 * a]) | (+Number.isNaN(va) & wa));
-      b = ints[4 * b + 3] + (+(vb > numbers[2 * b]) | (+Number.isNaN(vb) & wb));
-      c = ints[4 * c + 3] + (+(vc > numbers[2 * c]) | (+Number.isNaN(vc) & wc));
-      e = ints[4 * e + 3] + (+(ve > numbers[2 * e]) | (+Number.isNaN(ve) & we));
-      a2 = ints[4 * a2 + 3] + (+(va2 > numbers[2 * a2]) | (+Number.isNaN(va2) & wa2));
-      b2 = ints[4 * b2 + 3] + (+(vb2 > numbers[2 * b2]) | (+Number.isNaN(vb2) & wb2));
-      c2 = ints[4 * c2 + 3] + (+(vc2 > numbers[2 * c2]) | (+Number.isNaN(vc2) & wc2));
-      e2 = ints[4 * e2 + 3] + (+(ve2 > numbers[2 * e2]) | (+Number.isNaN(ve2) & we2));
-    }
-    if (K === 1) {
-      out[p1] += values[a] + values[b] + values[c] + values[e];
-      out[p2] += values[a2] + values[b2] + values[c2] + values[e2];
-    } else {
-      out[p1 + (first % K)] += values[a];
-      out[p1 + ((first + 1) % K)] += values[b];
-      out[p1 + ((first + 2) % K)] += values[c];
-      out[p1 + ((first + 3) % K)] += values[e];
-      out[p2 + (first % K)] += values[a2];
-      out[p2 + ((first + 1) % K)] += values[b2];
-      out[p2 + ((first + 2) % K)] += values[c2];
-      out[p2 + ((first + 3) % K)] += values[e2];
-    }
-  }
-
-  /** Raw scores of every row of `X` into `out` (row-major rows × outputs). */
-  predictBatch(baseline: Float64Array, X: GbdtMatrix, out: Float64Array): void {
+  predictBatch(baseline: Float64Array, X: GbdtMatrix, out: Float64Array, threads = 1): void {
     const { rows, cols, data } = X;
+    if (!this.categorical) {
+      if (threads > 1 && rows >= PARALLEL_PREDICT_ROWS) {
+        this.helper ??= PredictHelper.start(this);
+        if (this.helper.predict(baseline, X, out)) return;
+      }
+      predictNumericRows(this, baseline, data, cols, out, 0, rows);
+      return;
+    }
     const K = this.outputs;
     const T = this.treeCount;
     // Blocks of rows: a block's rows stay in L1 while every group of trees passes over them.
@@ -253,14 +164,12 @@ export class PackedForest {
       for (let r = r0; r < r1; r++) for (let k = 0; k < K; k++) out[r * K + k] = baseline[k];
       for (let g = 0; 4 * g < T; g++) {
         const last = Math.min(T, 4 * g + 4);
-        let r = r0;
-        if (!this.categorical && last - 4 * g === 4) {
-          for (; r + 1 < r1; r += 2) this.addGroupTwoRows(g, data, r * cols, (r + 1) * cols, out, r * K, (r + 1) * K);
-        }
-        for (; r < r1; r++) this.addGroup(g, data, r * cols, out, r * K, last);
+        for (let r = r0; r < r1; r++) this.addGroup(g, data, r * cols, out, r * K, last);
       }
     }
   }
+
+  private helper: PredictHelper | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   type GbdtMatrix,
   type GbdtModel,
   GbdtModel as Model,
+  PARALLEL_PREDICT_ROWS,
   SPLIT_ROWS,
   trainGbdt,
 } from "../../../src/ml/gbdt/index.js";
@@ -379,3 +380,22 @@ function poissonDraw(rng: Rng, lambda: number): number {
   }
   return k;
 }
+
+describe("batch prediction on two threads", () => {
+  it("gives the scores of one thread, for one output and for several", () => {
+    const { X, y } = friedman1(2 * PARALLEL_PREDICT_ROWS + 301, 1, 12);
+    const regression = trainGbdt(X, y, { maxRounds: 30, earlyStoppingRounds: 0 });
+    const labels = Float64Array.from(y, (v) => (v < 12 ? 0 : v < 16 ? 1 : 2));
+    const softmax = trainGbdt(X, labels, { objective: "softmax", maxRounds: 11, earlyStoppingRounds: 0 });
+    for (const model of [regression, softmax]) {
+      const one = model.predictRaw(X, undefined, { threads: 1 });
+      const two = model.predictRaw(X, undefined, { threads: 2 });
+      expect(Array.from(two)).toEqual(Array.from(one));
+      // Again, through the helper already running, with a smaller batch (the shared buffers are reused).
+      const part = rowsOf(X, 0, PARALLEL_PREDICT_ROWS + 7);
+      expect(Array.from(model.predictRaw(part, undefined, { threads: 2 }))).toEqual(
+        Array.from(one.subarray(0, part.rows * model.outputs)),
+      );
+    }
+  });
+});
