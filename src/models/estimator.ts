@@ -3,7 +3,7 @@ import type { ColumnSchema, Family, Frame, Task } from "../core/index.js";
 /**
  * The families models/ can fit and load: the user-selectable ones (the CLI's `--family` choices less `auto`) and
  * internal candidates of `auto` that no flag names ("seasonal-naive", and "combination", a weighted combination of
- * other forecasters). Bundles record one of these.
+ * other families' models of one task). Bundles record one of these.
  */
 export type ModelFamilyName = Exclude<Family, "auto"> | "seasonal-naive" | "combination";
 
@@ -89,6 +89,14 @@ export interface FittedModel {
   predict(records: Record<string, unknown>[], level: number, pointerPrefix?: string): Prediction[];
   /** Tabular families that can explain a prediction (per-feature contributions); absent where they cannot. */
   explain?(records: Record<string, unknown>[], pointerPrefix?: string): Explanation[];
+  /** What every explanation of this model adds up to; present exactly when `explain` is. */
+  readonly explanationScale?: Explanation["scale"];
+  /**
+   * Tabular regression, on a model just fitted (bundles do not keep it): for each row of the training frame, its
+   * prediction by a fit that had not seen that row, NaN where there is none — the predictions the interval was
+   * calibrated on. A combination calibrates its own interval from its members'.
+   */
+  readonly heldOutPredictions?: Float64Array;
   /** Hyperparameters and fitted summaries worth reporting (kernel, coefficients…). */
   describe(): Record<string, unknown>;
   state(): ModelState;

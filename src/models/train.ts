@@ -10,7 +10,7 @@ import {
 } from "./backtest.js";
 import type { FitOptions, FittedModel, ModelFamilyName, TrainSpec } from "./estimator.js";
 import { evaluateModel, primaryMetric } from "./evaluate.js";
-import type { CombinationMemberSpec } from "./families/combination.js";
+import { type CombinationMemberSpec, combineFitted } from "./families/combination.js";
 import { candidateFamilies, familyFor } from "./families/index.js";
 
 /** How a new model is scored: on a separate test frame, on the last N rows, or on a split of its own. */
@@ -73,7 +73,8 @@ export function splitForEvaluation(frame: Frame, spec: TrainSpec, plan: Evaluati
 /**
  * Fits each candidate family on the training rows, scores it on the evaluation rows, keeps the best by the task's
  * primary metric, and refits it on every row with the scored hyperparameters (a forecast then starts after the
- * last observation). A forecast under `auto` chooses differently, see {@link chooseByBacktest}.
+ * last observation). A tabular task under `auto` also scores the blend of its candidates ({@link blendOf}); a
+ * forecast under `auto` chooses differently, see {@link chooseByBacktest}.
  */
 export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: EvaluationPlan): TrainResult {
   const data = spec.task === "forecast" ? sortByTime(frame, spec.timeColumn as string) : frame;
@@ -84,38 +85,72 @@ export function trainModel(frame: Frame, spec: TrainSpec, family: Family, plan: 
   }
   const metric = primaryMetric(spec.task);
   const candidates: CandidateScore[] = [];
-  let best: {
-    family: ModelFamilyName;
-    model: FittedModel;
-    metrics: Record<string, number>;
-    candidate: CandidateScore;
-  } | null = null;
+  const scored: ScoredCandidate[] = [];
   for (const name of names) {
     const impl = familyFor(name, spec.task);
     try {
       const model = impl.fit(train, spec);
-      const metrics = evaluateModel(model, test, spec);
-      const candidate: CandidateScore = { family: name, metrics };
+      const candidate: CandidateScore = { family: name, metrics: evaluateModel(model, test, spec) };
       candidates.push(candidate);
-      if (!best || (metrics[metric] as number) < (best.metrics[metric] as number))
-        best = { family: name, model, metrics, candidate };
+      scored.push({ model, candidate });
     } catch (error) {
       // With one family the failure is the answer; under auto another family may still fit.
       if (names.length === 1) throw asTrainError(error);
       candidates.push({ family: name, metrics: {}, error: (error as Error).message });
     }
   }
+  if (family === "auto" && spec.task !== "forecast" && scored.length > 1) {
+    const blend = blendOf(scored, train, test, spec);
+    candidates.push(blend.candidate);
+    if (blend.model) scored.push({ model: blend.model, candidate: blend.candidate });
+  }
+  // The first of the lowest wins, so on a tie the single families (trees first) go before the blend.
+  let best: ScoredCandidate | null = null;
+  for (const c of scored) {
+    if (!best || (c.candidate.metrics[metric] as number) < (best.candidate.metrics[metric] as number)) best = c;
+  }
   if (!best) throw noFamily(candidates);
   if (names.length > 1) best.candidate.chosen = true;
-  const model = refit(best.family, best.model, data, spec, plan);
+  const chosen = best.candidate.family;
+  const model = refit(chosen, best.model, data, spec, plan);
   return {
     model,
-    family: best.family,
-    metrics: best.metrics,
+    family: chosen,
+    metrics: best.candidate.metrics,
     candidates,
     evaluatedRows: test.rowCount,
     ...(names.length > 1 ? { selection: "evaluation" as const } : {}),
   };
+}
+
+interface ScoredCandidate {
+  model: FittedModel;
+  candidate: CandidateScore;
+}
+
+/**
+ * The blend `auto` offers beside the tabular families: the equal-weight {@link combineFitted combination} of every
+ * candidate that fitted, made from the fitted candidates themselves (no further fit) and scored on the same
+ * evaluation rows. Two models whose errors are partly independent average to errors smaller than either's; where
+ * one model is clearly better, the evaluation rows say so and that model is kept. Equal weights, because weights
+ * estimated from one evaluation split of a few hundred rows would mostly fit its noise (the "forecast combination
+ * puzzle", Smith & Wallis 2009).
+ */
+function blendOf(
+  scored: ScoredCandidate[],
+  train: Frame,
+  test: Frame,
+  spec: TrainSpec,
+): { model?: FittedModel; candidate: CandidateScore } {
+  const weight = 1 / scored.length;
+  const members = scored.map((s) => ({ spec: { family: s.candidate.family, weight }, model: s.model }));
+  const params = { members: members.map((m) => m.spec) };
+  try {
+    const model = combineFitted(spec.task, members, train, spec);
+    return { model, candidate: { family: "combination", params, metrics: evaluateModel(model, test, spec) } };
+  } catch (error) {
+    return { candidate: { family: "combination", params, metrics: {}, error: (error as Error).message } };
+  }
 }
 
 /**

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Task } from "../../src/core/index.js";
 import { encodeFrame, encodeRecords, fitTabularEncoder } from "../../src/features/index.js";
-import { LogisticRegression, RidgeRegression } from "../../src/ml/linear/index.js";
+import {
+  fitRidgeLeaveOneOut,
+  LOGISTIC_CS,
+  LogisticRegression,
+  RIDGE_ALPHAS,
+  RidgeRegression,
+} from "../../src/ml/linear/index.js";
 import {
   type ClassPrediction,
   type FittedModel,
@@ -63,7 +69,7 @@ describe("linear family: penalties", () => {
     expect(d.coefficients["city=north"]! - d.coefficients["city=south"]!).toBeCloseTo(5, 0);
     // Per standard deviation: x2 ~ U(−2, 2) has sd 4/√12, so the x2 coefficient scales by about 1.15.
     expect(d.standardisedCoefficients.x2! / d.coefficients.x2!).toBeCloseTo(4 / Math.sqrt(12), 1);
-    expect(d.intervals).toEqual({ method: "leave-one-out", calibrationRows: 600 });
+    expect(d.intervals).toEqual({ method: "leave-one-out", calibrationRows: 600, alpha: "leave-one-out" });
     // The original-scale terms reproduce the prediction of a complete row.
     const row = held[0] as TabularRow;
     const [p] = model.predict([instanceOf(row)], 0.9) as RegressionPrediction[];
@@ -106,6 +112,53 @@ describe("linear family: penalties", () => {
     }
     expect(total / 4).toBeGreaterThan(0.87);
     expect(total / 4).toBeLessThan(0.93);
+  });
+
+  it("ridge chooses alpha by the exact leave-one-out error on the standardised encoded columns", () => {
+    const rows = tabularRows(40, 37, "linear");
+    const model = linear(rows, specOf("regression", "y"));
+    const d = model.describe() as { alpha: number; intervals: Record<string, unknown> };
+    // The same search on the family's own encoding: the chosen alpha, and its residuals as the scores.
+    const frame = frameOfRows(rows);
+    const encoder = fitTabularEncoder(
+      frame,
+      FEATURES.map((f) => f.name),
+    );
+    const y = frame.columns.get("y")!.values as Float64Array;
+    const search = fitRidgeLeaveOneOut(encodeFrame(encoder, frame), y, { standardise: true });
+    expect(d.alpha).toBe(search.alpha);
+    expect(RIDGE_ALPHAS).toContain(d.alpha);
+    expect(d.intervals).toEqual({ method: "leave-one-out", calibrationRows: 40, alpha: "leave-one-out" });
+    expect(model.state().blobs["conformal.scores"]).toEqual(search.residuals.map(Math.abs).sort());
+    // Its held-out predictions are y minus those residuals, at each training row.
+    const heldOut = model.heldOutPredictions as Float64Array;
+    heldOut.forEach((v, i) => {
+      expect(v).toBeCloseTo((y[i] as number) - (search.residuals[i] as number), 12);
+    });
+    // A given alpha is used as it is; a replay keeps the scored one.
+    const given = linear(rows, specOf("regression", "y", { alpha: 0.37 })).describe();
+    expect(given).toMatchObject({ alpha: 0.37, intervals: { alpha: "given" } });
+    const replay = familyFor("linear", "regression").fit(frameOfRows(held), specOf("regression", "y"), {
+      hyperparametersFrom: model.state(),
+    });
+    expect(replay.describe()).toMatchObject({ alpha: d.alpha, intervals: { alpha: "replayed" } });
+  });
+
+  it("a classifier chooses C by cross-validation below 1,000 rows, and keeps C = 1 from there", () => {
+    const cOf = (m: FittedModel) => m.describe() as { C: number; CSetBy: string };
+    const small = cOf(linear(tabularRows(300, 38), specOf("multiclass", "kind")));
+    expect(small.CSetBy).toBe("cross-validation");
+    expect(LOGISTIC_CS).toContain(small.C);
+    expect(cOf(linear(tabularRows(1000, 38), specOf("binary", "label")))).toMatchObject({ C: 1, CSetBy: "default" });
+    expect(cOf(linear(tabularRows(300, 38), specOf("binary", "label", { C: 0.5 })))).toMatchObject({
+      C: 0.5,
+      CSetBy: "given",
+    });
+    const scored = linear(tabularRows(300, 38), specOf("binary", "label"));
+    const replay = familyFor("linear", "binary").fit(frameOfRows(tabularRows(500, 39)), specOf("binary", "label"), {
+      hyperparametersFrom: scored.state(),
+    });
+    expect(cOf(replay)).toEqual(expect.objectContaining({ C: cOf(scored).C, CSetBy: "replayed" }));
   });
 
   it("replays a scored elastic net at its alpha", () => {

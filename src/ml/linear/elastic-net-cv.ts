@@ -2,7 +2,7 @@ import { SlipwayError } from "../../core/errors.js";
 import type { Rng } from "../random.js";
 import { alphaMaxOf, checkL1Ratio, ElasticNet, prepareElasticNet } from "./elastic-net.js";
 import { alphaGrid, type ElasticNetPath, type ElasticNetPathOptions, pathOf } from "./elastic-net-path.js";
-import { checkDesign, type FeatureMatrix } from "./normal-equations.js";
+import { checkDesign, type FeatureMatrix, takeRows } from "./normal-equations.js";
 
 /** Options of {@link fitElasticNetCV}. */
 export interface ElasticNetCVOptions extends Omit<ElasticNetPathOptions, "l1Ratio"> {
@@ -160,15 +160,6 @@ function meanSquaredError(
     sum += (y[i] - fitted) ** 2;
   }
   return sum / rows.length;
-}
-
-function takeRows(X: FeatureMatrix, rows: Int32Array): FeatureMatrix {
-  const p = X.cols;
-  const data = new Float64Array(rows.length * p);
-  rows.forEach((i, r) => {
-    data.set(X.data.subarray(i * p, (i + 1) * p), r * p);
-  });
-  return { rows: rows.length, cols: p, data };
 }
 
 function take(values: Float64Array, rows: Int32Array): Float64Array {

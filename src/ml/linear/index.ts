@@ -30,6 +30,13 @@ export {
   pathOf,
 } from "./elastic-net-path.js";
 export { type LogisticOptions, LogisticRegression, type LogisticState, logisticObjective } from "./logistic.js";
+export { fitLogisticCV, LOGISTIC_CS, type LogisticCVOptions, type LogisticCVResult } from "./logistic-cv.js";
 export type { FeatureMatrix } from "./normal-equations.js";
 export { type PredictionInterval, type RidgeOptions, RidgeRegression, type RidgeState } from "./ridge.js";
+export {
+  fitRidgeLeaveOneOut,
+  RIDGE_ALPHAS,
+  type RidgeLeaveOneOutOptions,
+  type RidgeLeaveOneOutResult,
+} from "./ridge-loo.js";
 export { type FeatureScaling, fitFeatureScaling } from "./standardise.js";

@@ -21,6 +21,16 @@ export function checkDesign(X: FeatureMatrix, targetLength?: number): void {
     throw new RangeError(`matrix has ${X.rows} rows but the target has ${targetLength}`);
 }
 
+/** The given rows of `X`, in that order, as a new matrix (the folds of a cross-validation). */
+export function takeRows(X: FeatureMatrix, rows: Int32Array): FeatureMatrix {
+  const p = X.cols;
+  const data = new Float64Array(rows.length * p);
+  rows.forEach((i, r) => {
+    data.set(X.data.subarray(i * p, (i + 1) * p), r * p);
+  });
+  return { rows: rows.length, cols: p, data };
+}
+
 /** Column means of X (length `X.cols`). */
 export function columnMeans(X: FeatureMatrix): Float64Array {
   const { rows, cols, data } = X;

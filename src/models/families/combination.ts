@@ -1,22 +1,37 @@
-import { type Frame, invalidInput, SlipwayError } from "../../core/index.js";
+import { type Frame, SlipwayError, type Task } from "../../core/index.js";
 import type {
   FitOptions,
   FittedModel,
   ForecastRow,
   ModelFamily,
-  ModelFamilyName,
   ModelState,
   Signature,
   TrainSpec,
 } from "../estimator.js";
+import {
+  type CombinationJson,
+  type CombinationMemberSpec,
+  combinationState,
+  type DroppedMember,
+  type FittedMember,
+  type MemberFamilies,
+  memberSpecs,
+  ownBlobs,
+  storedMembers,
+  withoutMembers,
+} from "./combination-members.js";
+import { combinationScores, TabularCombination } from "./combination-tabular.js";
+import { CONFORMAL_SCORES_BLOB } from "./conformal-interval.js";
 import { notTabular } from "./family-helpers.js";
 
+export type { CombinationMemberSpec, FittedMember, MemberFamilies } from "./combination-members.js";
+
 /**
- * A weighted combination of forecasters (Bates & Granger 1969; FPP3 §13.4): every member is fitted on the same
- * rows, the forecast mean is Σ wᵢ·meanᵢ and each interval bound is Σ wᵢ·boundᵢ at the same level, with weights
- * wᵢ ≥ 0 summing to 1. `auto` forms one from the candidates of its backtest (see models/train.ts); it is a family
- * like any other, whose hyperparameters are its members and their weights (`params.members`:
- * `[{ family, params?, weight }]`, weights normalised here).
+ * A weighted combination of models of one task, every member fitted on the same rows, with weights wᵢ ≥ 0 summing
+ * to 1: forecasters here, tabular models in combination-tabular.ts. `auto` forms one (see models/train.ts); it is a
+ * family like any other, whose hyperparameters are its members and their weights (`params.members`:
+ * `[{ family, params?, weight }]`, weights normalised here). A forecast's mean is Σ wᵢ·meanᵢ and each interval
+ * bound is Σ wᵢ·boundᵢ at the same level (Bates & Granger 1969; FPP3 §13.4).
  *
  * Bounds are averaged quantile by quantile rather than mixing the members' predictive distributions
  * (Lichtendahl, Grushka-Cockayne & Winkler 2013, "Is it better to average probabilities or quantiles?",
@@ -29,35 +44,13 @@ import { notTabular } from "./family-helpers.js";
  * and the description. A replay (`hyperparametersFrom`) replays each member from its own state with the stored
  * weights, dropping (and renormalising over) any member that cannot be replayed on the new rows.
  */
-export interface CombinationMemberSpec {
-  family: ModelFamilyName;
-  /** Parameters this member adds to the spec's (a variant of its family, such as a GP on log values). */
-  params?: Record<string, unknown>;
-  weight: number;
-}
-
-interface MemberJson extends CombinationMemberSpec {
-  json: Record<string, unknown>;
-  /** Names of the member's blobs, stored in the bundle as `<index>.<name>`. */
-  blobNames: string[];
-}
-
-interface CombinationJson {
-  members: MemberJson[];
-  /** Members asked for that could not be fitted, with why. */
-  dropped: { family: ModelFamilyName; params?: Record<string, unknown>; error: string }[];
-}
-
-/** How the combination finds its members' families (injected by families/index.ts, which lists them all). */
-export type MemberFamilies = (family: ModelFamilyName) => Pick<ModelFamily, "fit" | "load">;
-
 class CombinationForecaster implements FittedModel {
   readonly family = "combination" as const;
 
   constructor(
     readonly signature: Signature,
-    private readonly members: { spec: CombinationMemberSpec; model: FittedModel }[],
-    private readonly dropped: CombinationJson["dropped"],
+    private readonly members: FittedMember[],
+    private readonly dropped: DroppedMember[],
   ) {}
 
   forecast(horizon: number, level: number, seriesId?: string): ForecastRow[] {
@@ -104,33 +97,20 @@ class CombinationForecaster implements FittedModel {
   }
 
   state(): ModelState {
-    const blobs: Record<string, Float64Array> = {};
-    const members: MemberJson[] = this.members.map(({ spec, model }, i) => {
-      const s = model.state();
-      for (const [name, array] of Object.entries(s.blobs)) blobs[`${i}.${name}`] = array;
-      return { ...spec, json: s.json, blobNames: Object.keys(s.blobs) };
-    });
-    const json: CombinationJson = { members, dropped: this.dropped };
-    return { json: { ...json }, blobs };
+    return combinationState(this.members, this.dropped);
   }
 }
 
-/** The combination family, resolving its members' families with `families`. */
-export function combinationFamily(families: MemberFamilies): Pick<ModelFamily, "fit" | "load"> {
+/** The combination family for `task`, resolving its members' families with `families`. */
+export function combinationFamily(task: Task, families: MemberFamilies): Pick<ModelFamily, "fit" | "load"> {
   return {
     fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
-      const previous = options.hyperparametersFrom?.json as CombinationJson | undefined;
-      const asked: (CombinationMemberSpec & { from?: ModelState })[] = previous
-        ? previous.members.map((m, i) => ({
-            family: m.family,
-            ...(m.params ? { params: m.params } : {}),
-            weight: m.weight,
-            from: memberState(options.hyperparametersFrom as ModelState, m, i),
-          }))
+      const asked: (CombinationMemberSpec & { from?: ModelState })[] = options.hyperparametersFrom
+        ? storedMembers(options.hyperparametersFrom).map((m) => ({ ...m.spec, from: m.state }))
         : memberSpecs(spec.params);
       const base = withoutMembers(spec.params);
-      const fitted: { spec: CombinationMemberSpec; model: FittedModel }[] = [];
-      const dropped: CombinationJson["dropped"] = [];
+      const fitted: FittedMember[] = [];
+      const dropped: DroppedMember[] = [];
       for (const { from, ...member } of asked) {
         // Outside the try: a family this build lacks is a wrong request, not a member that failed to fit.
         const impl = families(member.family);
@@ -139,7 +119,7 @@ export function combinationFamily(families: MemberFamilies): Pick<ModelFamily, "
           const model = impl.fit(train, memberSpec, from ? { hyperparametersFrom: from } : {});
           fitted.push({ spec: member, model });
         } catch (error) {
-          // Recorded in the state and the description; the other members carry the forecast.
+          // Recorded in the state and the description; the other members carry the prediction.
           dropped.push({
             family: member.family,
             ...(member.params ? { params: member.params } : {}),
@@ -154,66 +134,36 @@ export function combinationFamily(families: MemberFamilies): Pick<ModelFamily, "
           [{ field: "/params/members", reason: "every member failed" }],
         );
       }
-      const total = fitted.reduce((sum, m) => sum + m.spec.weight, 0);
-      const members = fitted.map((m) => ({ ...m, spec: { ...m.spec, weight: m.spec.weight / total } }));
-      return new CombinationForecaster((fitted[0] as { model: FittedModel }).model.signature, members, dropped);
+      return combineFitted(task, fitted, train, spec, dropped);
     },
 
     load(state: ModelState, signature: Signature): FittedModel {
-      const json = state.json as unknown as CombinationJson;
-      const members = json.members.map((m, i) => ({
-        spec: { family: m.family, ...(m.params ? { params: m.params } : {}), weight: m.weight },
-        model: families(m.family).load(memberState(state, m, i), signature),
+      const members = storedMembers(state).map(({ spec, state: own }) => ({
+        spec,
+        model: families(spec.family).load(own, signature),
       }));
-      return new CombinationForecaster(signature, members, json.dropped ?? []);
+      const dropped = (state.json as unknown as CombinationJson).dropped ?? [];
+      if (task === "forecast") return new CombinationForecaster(signature, members, dropped);
+      return new TabularCombination(signature, members, dropped, ownBlobs(state));
     },
   };
 }
 
-/** Member `i`'s own state: its JSON and its blobs without the `<i>.` prefix. */
-function memberState(state: ModelState, member: MemberJson, i: number): ModelState {
-  const blobs: Record<string, Float64Array> = {};
-  for (const name of member.blobNames) blobs[name] = state.blobs[`${i}.${name}`] as Float64Array;
-  return { json: member.json, blobs };
-}
-
-function withoutMembers(params: Record<string, unknown>): Record<string, unknown> {
-  const { members: _, ...rest } = params;
-  return rest;
-}
-
-/** Validates `params.members`: at least one member, each a family other than a combination and a positive weight. */
-function memberSpecs(params: Record<string, unknown>): CombinationMemberSpec[] {
-  const field = "/params/members";
-  const raw = params.members;
-  if (!Array.isArray(raw) || raw.length === 0) {
-    throw invalidInput("a combination needs members", [{ field, reason: "expected a non-empty array" }]);
-  }
-  return raw.map((m: unknown, i) => {
-    const at = `${field}/${i}`;
-    if (typeof m !== "object" || m === null)
-      throw invalidInput("a member is an object", [{ field: at, reason: "expected an object" }]);
-    const { family, params: memberParams, weight } = m as Record<string, unknown>;
-    if (typeof family !== "string" || family === "combination") {
-      throw invalidInput("a member names a forecast family", [
-        { field: `${at}/family`, reason: "expected a family other than combination" },
-      ]);
-    }
-    if (typeof weight !== "number" || !Number.isFinite(weight) || weight <= 0) {
-      throw invalidInput("a member's weight is a positive number", [
-        { field: `${at}/weight`, reason: "expected a number > 0" },
-      ]);
-    }
-    if (
-      memberParams !== undefined &&
-      (typeof memberParams !== "object" || memberParams === null || Array.isArray(memberParams))
-    ) {
-      throw invalidInput("a member's params are an object", [{ field: `${at}/params`, reason: "expected an object" }]);
-    }
-    return {
-      family: family as ModelFamilyName,
-      ...(memberParams ? { params: memberParams as Record<string, unknown> } : {}),
-      weight,
-    };
-  });
+/**
+ * The combination of members already fitted on `train` (as `auto` has them after scoring each alone), weights
+ * normalised to sum to 1; a tabular regression calibrates its interval on the combination's held-out residuals.
+ */
+export function combineFitted(
+  task: Task,
+  members: FittedMember[],
+  train: Frame,
+  spec: TrainSpec,
+  dropped: DroppedMember[] = [],
+): FittedModel {
+  const total = members.reduce((sum, m) => sum + m.spec.weight, 0);
+  const normalised = members.map((m) => ({ ...m, spec: { ...m.spec, weight: m.spec.weight / total } }));
+  const signature = (members[0] as FittedMember).model.signature;
+  if (task === "forecast") return new CombinationForecaster(signature, normalised, dropped);
+  const scores = combinationScores(normalised, train, spec);
+  return new TabularCombination(signature, normalised, dropped, scores ? { [CONFORMAL_SCORES_BLOB]: scores } : {});
 }

@@ -42,6 +42,17 @@ export function assignRows(n: number, seed: number, options: { calibrate: boolea
   };
 }
 
+/**
+ * The fold (0 … folds − 1) of each of n rows, dealt round-robin from a seeded shuffle, so fold sizes differ by at
+ * most one. The shuffle is not the one {@link assignRows} uses, so folds do not follow its groups.
+ */
+export function foldOfRows(n: number, seed: number, folds: number): Int32Array {
+  const order = new Rng(seed ^ 0x27d4eb2f).permutation(n);
+  const fold = new Int32Array(n);
+  for (let i = 0; i < n; i++) fold[order[i] as number] = i % folds;
+  return fold;
+}
+
 function labelledRows(n: number, keep: (i: number) => boolean): Int32Array {
   const out: number[] = [];
   for (let i = 0; i < n; i++) if (keep(i)) out.push(i);

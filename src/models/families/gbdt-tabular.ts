@@ -1,7 +1,7 @@
 import { type Frame, SlipwayError, takeRows } from "../../core/index.js";
 import { type FeatureMatrix, FittedTransformPipeline, TransformPipeline } from "../../features/index.js";
 import type { ConformalCalibration } from "../../ml/conformal/index.js";
-import { type GbdtMatrix, GbdtModel, type GbdtModelJson, type GbdtParams, trainGbdt } from "../../ml/gbdt/index.js";
+import { GbdtModel, type GbdtModelJson, type GbdtParams } from "../../ml/gbdt/index.js";
 import type {
   Explanation,
   FitOptions,
@@ -18,7 +18,8 @@ import {
   storedCalibration,
 } from "./conformal-interval.js";
 import { notForecast } from "./family-helpers.js";
-import { gbdtParams, replayParams } from "./gbdt-params.js";
+import { growTrees, outOfFoldPredictions, rowsOf } from "./gbdt-calibration.js";
+import { defaultMinSamplesLeaf, gbdtParams, replayParams, SMALL_DATA_ROWS, sizeDefaults } from "./gbdt-params.js";
 import { assignRows, checkCounts, targetOf } from "./gbdt-rows.js";
 
 /**
@@ -27,10 +28,14 @@ import { assignRows, checkCounts, targetOf } from "./gbdt-rows.js";
  * way each split learnt. A category the training rows never had is treated as missing, so it follows the learnt
  * default direction instead of borrowing some known category's branch.
  *
- * The labelled rows are dealt, by a seeded shuffle, into three disjoint groups: calibration rows (regression only),
- * early-stopping rows, and the rows the trees are grown on. Calibration rows take no part in fitting, not even in
- * choosing the round count, so |y − ŷ| on them are exchangeable with a new row's and the split-conformal interval
- * covers with probability at least `level` in finite samples (Lei et al., JASA 2018, Theorem 2.2).
+ * The labelled rows are dealt, by a seeded shuffle, into three disjoint groups: calibration rows (regression from
+ * {@link SMALL_DATA_ROWS} rows), early-stopping rows (when early stopping is on), and the rows the trees are grown
+ * on. Calibration rows take no part in fitting, not even in choosing the round count, so |y − ŷ| on them are
+ * exchangeable with a new row's and the split-conformal interval covers with probability at least `level` in
+ * finite samples (Lei et al., JASA 2018, Theorem 2.2). A smaller regression cannot spare the rows: a tenth of a
+ * few hundred rows is a large share of what the trees learn from, and on a few dozen a text column's categories
+ * fall below the support a categorical split needs. It grows its trees on every row and calibrates on out-of-fold
+ * predictions instead (see gbdt-calibration.ts), trading the finite-sample guarantee for the fit.
  */
 interface GbdtTabularJson {
   features: ReturnType<FittedTransformPipeline["toJSON"]>;
@@ -39,6 +44,8 @@ interface GbdtTabularJson {
   gbdt: GbdtModelJson;
   /** Regression: the number of calibration rows behind the conformal scores blob. */
   calibrationRows?: number;
+  /** Regression calibrated out of fold: the folds; absent for split-conformal calibration rows. */
+  calibrationFolds?: number;
   /** Rows that chose the round count (0 without early stopping, as in a replay with a fixed round count). */
   earlyStoppingRows?: number;
 }
@@ -53,6 +60,7 @@ class GbdtTabular implements FittedModel {
     readonly signature: Signature,
     private readonly json: GbdtTabularJson,
     private readonly blobs: Record<string, Float64Array>,
+    readonly heldOutPredictions?: Float64Array,
   ) {
     this.pipeline = FittedTransformPipeline.fromJSON(json.features);
     this.model = GbdtModel.fromJSON(json.gbdt, blobs);
@@ -112,6 +120,10 @@ class GbdtTabular implements FittedModel {
     return out;
   }
 
+  get explanationScale(): Explanation["scale"] {
+    return this.rawScale();
+  }
+
   /** What the contributions add up to: the raw score, before the objective's link. */
   private rawScale(): Explanation["scale"] {
     const objective = this.json.gbdt.params.objective;
@@ -143,7 +155,16 @@ class GbdtTabular implements FittedModel {
       ),
       ...(this.json.earlyStoppingRows !== undefined ? { earlyStoppingRows: this.json.earlyStoppingRows } : {}),
       ...(this.json.calibrationRows !== undefined
-        ? { intervals: { method: "split-conformal", calibrationRows: this.json.calibrationRows } }
+        ? {
+            intervals:
+              this.json.calibrationFolds !== undefined
+                ? {
+                    method: "out-of-fold",
+                    calibrationRows: this.json.calibrationRows,
+                    folds: this.json.calibrationFolds,
+                  }
+                : { method: "split-conformal", calibrationRows: this.json.calibrationRows },
+          }
         : {}),
     };
   }
@@ -182,15 +203,6 @@ function featurePipeline(spec: TrainSpec, train: Frame) {
   return { pipeline, categorical };
 }
 
-function rowsOf(X: FeatureMatrix, rows: Int32Array): GbdtMatrix {
-  const data = new Float64Array(rows.length * X.cols);
-  for (let r = 0; r < rows.length; r++) {
-    const from = (rows[r] as number) * X.cols;
-    data.set(X.data.subarray(from, from + X.cols), r * X.cols);
-  }
-  return { rows: rows.length, cols: X.cols, data };
-}
-
 export const gbdtTabularFamily = {
   fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
     const signature: Signature = { task: spec.task, target: spec.target, inputs: spec.features };
@@ -207,7 +219,9 @@ export const gbdtTabularFamily = {
       ]);
     }
     const previous = (options.hyperparametersFrom?.json as GbdtTabularJson | undefined)?.gbdt;
-    const params: GbdtParams = previous ? replayParams(previous) : gbdtParams(spec);
+    const params: GbdtParams = previous
+      ? replayParams(previous)
+      : sizeDefaults(gbdtParams(spec), spec.task, rows.length);
     if (classes) {
       params.objective = classes.length === 2 ? "logistic" : "softmax";
       if (classes.length > 2) params.numClass = classes.length;
@@ -219,17 +233,14 @@ export const gbdtTabularFamily = {
     const X = treeInputs(pipeline.transform(frame), categorical);
     const target = Float64Array.from(rows, (i) => y[i] as number);
     params.categoricalFeatures = categorical;
+    // Small regressions calibrate out of fold, so every row also grows the trees (see outOfFoldPredictions).
+    const outOfFold = regression && rows.length < SMALL_DATA_ROWS;
     const roles = assignRows(rows.length, spec.seed, {
-      calibrate: regression,
+      calibrate: regression && !outOfFold,
       earlyStopping: params.earlyStoppingRounds !== 0,
     });
-    const pick = (idx: Int32Array) => Float64Array.from(idx, (i) => target[i] as number);
-    const model =
-      roles.stop.length > 0
-        ? trainGbdt(rowsOf(X, roles.fit), pick(roles.fit), params, {
-            validation: { X: rowsOf(X, roles.stop), y: pick(roles.stop) },
-          })
-        : trainGbdt(rowsOf(X, roles.fit), pick(roles.fit), { ...params, earlyStoppingRounds: 0 });
+    params.minSamplesLeaf ??= defaultMinSamplesLeaf(roles.fit.length);
+    const model = growTrees(X, target, roles, params);
     const state = model.toJSON();
     const json: GbdtTabularJson = {
       features: pipeline.toJSON(),
@@ -238,13 +249,22 @@ export const gbdtTabularFamily = {
       earlyStoppingRows: roles.stop.length,
     };
     const blobs: Record<string, Float64Array> = { ...state.blobs };
-    if (regression) {
-      const predicted = model.predict(rowsOf(X, roles.calibrate));
-      const residuals = pick(roles.calibrate).map((v, i) => v - (predicted[i] as number));
-      blobs[CONFORMAL_SCORES_BLOB] = calibrationScores(residuals);
-      json.calibrationRows = roles.calibrate.length;
-    }
-    return new GbdtTabular(classes ? { ...signature, classes } : signature, json, blobs);
+    const labelled = classes ? { ...signature, classes } : signature;
+    if (!regression) return new GbdtTabular(labelled, json, blobs);
+    const calibrated = outOfFold
+      ? outOfFoldPredictions(X, target, params, spec.seed)
+      : { rows: roles.calibrate, predicted: model.predict(rowsOf(X, roles.calibrate)), folds: undefined };
+    // Each calibrating row's prediction by trees that never saw it, placed at its row of `train`.
+    const heldOut = new Float64Array(train.rowCount).fill(Number.NaN);
+    const residuals = Float64Array.from(calibrated.rows, (i, r) => {
+      const row = rows[i] as number;
+      heldOut[row] = calibrated.predicted[r] as number;
+      return (y[row] as number) - (heldOut[row] as number);
+    });
+    blobs[CONFORMAL_SCORES_BLOB] = calibrationScores(residuals);
+    json.calibrationRows = calibrated.rows.length;
+    if (calibrated.folds !== undefined) json.calibrationFolds = calibrated.folds;
+    return new GbdtTabular(labelled, json, blobs, heldOut);
   },
   load(state: ModelState, signature: Signature): FittedModel {
     return new GbdtTabular(signature, state.json as unknown as GbdtTabularJson, state.blobs);

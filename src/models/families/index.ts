@@ -23,9 +23,18 @@ const IMPLEMENTATIONS: Record<ModelFamilyName, Partial<Record<Task, Implementati
   gbdt: { regression: gbdtTabularFamily, binary: gbdtTabularFamily, multiclass: gbdtTabularFamily },
   lstm: {},
   "seasonal-naive": { forecast: seasonalNaiveFamily },
-  // Its members are other forecasters, resolved through this table (a function, so no import cycle).
-  combination: { forecast: combinationFamily((member) => familyFor(member, "forecast")) },
+  // Its members are other families of the same task, resolved through this table (a function, so no import cycle).
+  combination: {
+    forecast: combinationOf("forecast"),
+    regression: combinationOf("regression"),
+    binary: combinationOf("binary"),
+    multiclass: combinationOf("multiclass"),
+  },
 };
+
+function combinationOf(task: Task): Implementation {
+  return combinationFamily(task, (member) => familyFor(member, task));
+}
 
 /** Families no flag names: candidates of `auto` (and loadable from bundles), left out of "available" lists. */
 const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive", "combination"]);
@@ -34,7 +43,8 @@ const INTERNAL: ReadonlySet<ModelFamilyName> = new Set(["seasonal-naive", "combi
  * The families `auto` tries for a task, best first when scores tie. Forecasts compare the GP with the classical
  * forecasters users would otherwise reach for (ETS, and the seasonal naive benchmark) by a rolling-origin backtest;
  * `linear` stays selectable by name. Tabular tasks compare gradient-boosted trees with a linear model on the
- * evaluation rows (trees first: on a tie the more flexible model has cost nothing).
+ * evaluation rows (trees first: on a tie the more flexible model has cost nothing), and with their equal-weight
+ * combination, which models/train.ts forms from the two fitted candidates.
  */
 const AUTO_CANDIDATES: Record<Task, ModelFamilyName[]> = {
   forecast: ["gp", "ets", "seasonal-naive"],

@@ -1,7 +1,13 @@
 import { invalidInput, SlipwayError } from "../../core/index.js";
 import type { EncodedMatrix } from "../../features/index.js";
-import { type ElasticNet, type ElasticNetState, fitElasticNetCV } from "../../ml/linear/index.js";
-import { RidgeRegression } from "../../ml/linear/ridge.js";
+import {
+  type ElasticNet,
+  type ElasticNetState,
+  fitElasticNetCV,
+  fitRidgeLeaveOneOut,
+  RidgeRegression,
+  type RidgeState,
+} from "../../ml/linear/index.js";
 import { Rng } from "../../ml/random.js";
 import type { TrainSpec } from "../estimator.js";
 import { CONFORMAL_SCORES_BLOB, calibrationScores } from "./conformal-interval.js";
@@ -14,8 +20,12 @@ export type Penalty = (typeof PENALTIES)[number];
 export interface RegressionIntervals {
   method: "leave-one-out" | "out-of-fold";
   calibrationRows: number;
-  /** Lasso and elastic net: how α was set, and the folds behind the out-of-fold residuals. */
-  alpha?: "cross-validation" | "given" | "replayed";
+  /**
+   * How α was set: by the leave-one-out error (ridge) or cross-validation (lasso, elastic net), given, or replayed
+   * from a scored model. Absent in bundles of a ridge written before α was chosen (it was given or 1e-6).
+   */
+  alpha?: "leave-one-out" | "cross-validation" | "given" | "replayed";
+  /** Lasso and elastic net: the folds behind the out-of-fold residuals. */
   folds?: number;
 }
 
@@ -24,6 +34,8 @@ export interface PenalisedFit {
   ridge?: RidgeRegression;
   elasticNet?: ElasticNet;
   intervals: RegressionIntervals;
+  /** Each row's prediction by the fit that left it out (leave-one-out or out-of-fold). */
+  heldOut: Float64Array;
   /** The sorted conformity scores, as the conformal scores blob. */
   blobs: Record<string, Float64Array>;
 }
@@ -36,7 +48,9 @@ export function penaltyParam(params: Record<string, unknown>): Penalty {
  * Fits the regression and the residuals its conformal interval is calibrated on; none of those residuals comes
  * from a fit that saw its row.
  *
- * - Ridge: the exact leave-one-out residuals e_i / (1 − h_ii), from the one fit (no rows held out).
+ * - Ridge: α by the exact leave-one-out error over 10⁻³ … 10³ on the standardised encoded columns, as
+ *   scikit-learn's `RidgeCV` (unless `alpha` is given, or a replay fixes it), and the leave-one-out residuals
+ *   e_i / (1 − h_ii) at that α, from the one fit (no rows held out).
  * - Lasso and elastic net: α by seeded k-fold cross-validation over the regularisation path (unless `alpha` is
  *   given, or a replay fixes it), and the out-of-fold residuals at that α.
  *
@@ -50,26 +64,23 @@ export function fitPenalisedRegression(
   X: EncodedMatrix,
   y: Float64Array,
   spec: TrainSpec,
-  previous?: ElasticNetState,
+  previous: { ridge?: RidgeState; elasticNet?: ElasticNetState } = {},
 ): PenalisedFit {
-  const penalty = previous ? (previous.l1Ratio === 1 ? "lasso" : "elasticnet") : penaltyParam(spec.params);
+  const replayed = previous.elasticNet;
+  const penalty = previous.ridge
+    ? "ridge"
+    : replayed
+      ? replayed.l1Ratio === 1
+        ? "lasso"
+        : "elasticnet"
+      : penaltyParam(spec.params);
   if (X.rows < 3) {
     throw new SlipwayError("SLP_TRAIN_FAILED", "linear regression needs at least 3 rows with a target value", [
       { field: spec.target, reason: `${X.rows} labelled rows` },
     ]);
   }
-  if (penalty === "ridge") {
-    const alpha = numberParam(spec.params, "alpha", { min: 0, default: 1e-6 });
-    const ridge = RidgeRegression.fit(X, y, { alpha });
-    const scores = calibrationScores(ridge.leaveOneOutResiduals(X, y));
-    return {
-      penalty,
-      ridge,
-      intervals: { method: "leave-one-out", calibrationRows: scores.length },
-      blobs: { [CONFORMAL_SCORES_BLOB]: scores },
-    };
-  }
-  const l1Ratio = previous?.l1Ratio ?? (penalty === "lasso" ? 1 : l1RatioParam(spec.params));
+  if (penalty === "ridge") return fitRidge(X, y, spec, previous.ridge);
+  const l1Ratio = replayed?.l1Ratio ?? (penalty === "lasso" ? 1 : l1RatioParam(spec.params));
   const given = numberParam(spec.params, "alpha", { min: 0, optional: true });
   if (given === 0) {
     throw invalidInput("alpha must be positive for the lasso and the elastic net", [
@@ -77,7 +88,7 @@ export function fitPenalisedRegression(
     ]);
   }
   const folds = numberParam(spec.params, "folds", { min: 2, max: 20, integer: true, default: 5 });
-  const alpha = previous?.alpha ?? given;
+  const alpha = replayed?.alpha ?? given;
   const cv = fitElasticNetCV(X, y, {
     l1Ratio,
     folds,
@@ -92,9 +103,44 @@ export function fitPenalisedRegression(
     intervals: {
       method: "out-of-fold",
       calibrationRows: scores.length,
-      alpha: previous ? "replayed" : given !== undefined ? "given" : "cross-validation",
+      alpha: replayed ? "replayed" : given !== undefined ? "given" : "cross-validation",
       folds,
     },
+    heldOut: cv.outOfFold,
+    blobs: { [CONFORMAL_SCORES_BLOB]: scores },
+  };
+}
+
+/**
+ * Ridge at a given α, at a scored model's α (and penalty scale), or at the α of least leave-one-out error. The
+ * penalty is on the standardised encoded columns, so a text column's indicators are penalised per standard
+ * deviation like the numbers (scikit-learn's `Ridge` after a `StandardScaler`); a replayed model from before this
+ * keeps its penalty on the raw indicators.
+ */
+function fitRidge(X: EncodedMatrix, y: Float64Array, spec: TrainSpec, previous?: RidgeState): PenalisedFit {
+  const given = numberParam(spec.params, "alpha", { min: 0, optional: true });
+  let ridge: RidgeRegression;
+  let residuals: Float64Array;
+  let how: RegressionIntervals["alpha"];
+  if (previous || given !== undefined) {
+    ridge = RidgeRegression.fit(X, y, {
+      alpha: previous?.alpha ?? (given as number),
+      standardise: previous ? (previous.standardise ?? false) : true,
+    });
+    residuals = ridge.leaveOneOutResiduals(X, y);
+    how = previous ? "replayed" : "given";
+  } else {
+    const search = fitRidgeLeaveOneOut(X, y, { standardise: true });
+    ridge = search.model;
+    residuals = search.residuals;
+    how = "leave-one-out";
+  }
+  const scores = calibrationScores(residuals);
+  return {
+    penalty: "ridge",
+    ridge,
+    intervals: { method: "leave-one-out", calibrationRows: scores.length, alpha: how },
+    heldOut: y.map((v, i) => v - (residuals[i] as number)),
     blobs: { [CONFORMAL_SCORES_BLOB]: scores },
   };
 }

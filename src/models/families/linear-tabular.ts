@@ -7,9 +7,16 @@ import {
   type TabularEncoderState,
 } from "../../features/index.js";
 import type { ConformalCalibration } from "../../ml/conformal/index.js";
-import { ElasticNet, type ElasticNetState, fitFeatureScaling } from "../../ml/linear/index.js";
-import { LogisticRegression, type LogisticState } from "../../ml/linear/logistic.js";
+import {
+  ElasticNet,
+  type ElasticNetState,
+  fitFeatureScaling,
+  fitLogisticCV,
+  LogisticRegression,
+  type LogisticState,
+} from "../../ml/linear/index.js";
 import { RidgeRegression, type RidgeState } from "../../ml/linear/ridge.js";
+import { Rng } from "../../ml/random.js";
 import type {
   Explanation,
   FitOptions,
@@ -28,7 +35,9 @@ import { coefficientsOnBothScales, type LinearOutput, linearExplanations } from 
 /**
  * Linear models on standardised, one-hot encoded features. Regression: least squares with a ridge (default), lasso
  * or elastic-net penalty, and a conformal interval from residuals of rows each fit had not seen (leave-one-out for
- * ridge, out-of-fold for the others; see linear-regression.ts). Classes: L2-penalised logistic regression (`C`).
+ * ridge, out-of-fold for the others; see linear-regression.ts). Classes: L2-penalised logistic regression, `C`
+ * chosen by cross-validation on small data (see {@link CHOOSE_C_BELOW_ROWS}). Both penalties act on the encoded
+ * columns standardised once more, as scikit-learn's after a `StandardScaler`.
  *
  * Bundles written before the penalty, the conformal intervals and the explanations existed hold only `encoder` and
  * `ridge` or `logistic`: they load and predict as they did (OLS intervals), and such a logistic model cannot explain
@@ -45,12 +54,15 @@ interface LinearTabularJson {
   encodedMeans?: number[];
   /** How the conformity scores (the conformal scores blob) were made; absent in older bundles (OLS intervals). */
   intervals?: RegressionIntervals;
+  /** Classification: how C was set; absent in bundles written before C was chosen (given or 1). */
+  C?: "cross-validation" | "given" | "default" | "replayed";
 }
 
 class LinearTabular implements FittedModel {
   readonly family = "linear" as const;
   /** Present when the model can explain itself (every model fitted by this build; not an old logistic bundle). */
   readonly explain?: (records: Record<string, unknown>[], pointerPrefix?: string) => Explanation[];
+  readonly explanationScale?: Explanation["scale"];
   private readonly ridge?: RidgeRegression;
   private readonly elasticNet?: ElasticNet;
   private readonly logistic?: LogisticRegression;
@@ -60,6 +72,7 @@ class LinearTabular implements FittedModel {
     readonly signature: Signature,
     private readonly json: LinearTabularJson,
     private readonly blobs: Record<string, Float64Array>,
+    readonly heldOutPredictions?: Float64Array,
   ) {
     if (json.ridge) this.ridge = RidgeRegression.fromJSON(json.ridge);
     if (json.elasticNet) this.elasticNet = ElasticNet.fromJSON(json.elasticNet);
@@ -69,6 +82,7 @@ class LinearTabular implements FittedModel {
       throw new SlipwayError("SLP_INTERNAL", "a linear elastic-net bundle has no conformal scores");
     const means = json.encodedMeans ?? json.ridge?.featureMeans ?? json.elasticNet?.featureMeans;
     if (means) {
+      this.explanationScale = this.logistic ? "log-odds" : "value";
       this.explain = (records, pointerPrefix = "/instances") =>
         linearExplanations(
           json.encoder,
@@ -159,7 +173,13 @@ class LinearTabular implements FittedModel {
       label,
       coefficientsOnBothScales(encoder, output, model.featureScales),
     ]);
-    return { penalty, C: model.C, classes: this.signature.classes, outputs: Object.fromEntries(perClass) };
+    return {
+      penalty,
+      C: model.C,
+      ...(this.json.C ? { CSetBy: this.json.C } : {}),
+      classes: this.signature.classes,
+      outputs: Object.fromEntries(perClass),
+    };
   }
 
   state(): ModelState {
@@ -177,7 +197,23 @@ function encodedMeansOf(X: EncodedMatrix): number[] {
   return Array.from(fitFeatureScaling(X).means);
 }
 
-function fitClassifier(train: Frame, spec: TrainSpec, names: string[], signature: Signature): LinearTabular {
+/**
+ * Below this many labelled rows a classifier's `C`, when not given, is chosen by cross-validation. The penalty's
+ * weight against the likelihood is 1/(C·n), so the choice matters most on few rows — where C = 1 may be far too
+ * strong (well-separated classes) or too weak — and the 13 × 5 extra fits are cheap there; past it the default
+ * C = 1 is kept.
+ */
+const CHOOSE_C_BELOW_ROWS = 1_000;
+/** Folds of that cross-validation. */
+const C_FOLDS = 5;
+
+function fitClassifier(
+  train: Frame,
+  spec: TrainSpec,
+  names: string[],
+  signature: Signature,
+  previous?: LogisticState,
+): LinearTabular {
   const penalty = penaltyParam(spec.params);
   if (penalty !== "ridge") {
     throw invalidInput(`penalty ${penalty} is for regression; classification uses an L2 penalty`, [
@@ -193,13 +229,26 @@ function fitClassifier(train: Frame, spec: TrainSpec, names: string[], signature
   const rows = labelledRows(labels.y.length, (i) => (labels.y[i] as number) >= 0);
   const frame = takeRows(train, rows);
   const encoder = fitTabularEncoder(frame, names);
-  const C = numberParam(spec.params, "C", { min: 1e-12, default: 1 });
+  const given = numberParam(spec.params, "C", { min: 1e-12, optional: true });
   const y = Int32Array.from(rows, (i) => labels.y[i] as number);
   const X = encodeFrame(encoder, frame);
-  const logistic = LogisticRegression.fit(X, y, { C, classCount: labels.classes.length });
+  const classCount = labels.classes.length;
+  let logistic: LogisticRegression;
+  let how: LinearTabularJson["C"];
+  if (previous || given !== undefined || rows.length >= CHOOSE_C_BELOW_ROWS || rows.length < C_FOLDS) {
+    logistic = LogisticRegression.fit(X, y, {
+      C: previous?.C ?? given ?? 1,
+      classCount,
+      standardise: previous ? (previous.standardise ?? false) : true,
+    });
+    how = previous ? "replayed" : given !== undefined ? "given" : "default";
+  } else {
+    logistic = fitLogisticCV(X, y, { classCount, standardise: true, folds: C_FOLDS, rng: new Rng(spec.seed) }).model;
+    how = "cross-validation";
+  }
   return new LinearTabular(
     { ...signature, classes: labels.classes },
-    { encoder, penalty, logistic: logistic.toJSON(), encodedMeans: encodedMeansOf(X) },
+    { encoder, penalty, logistic: logistic.toJSON(), encodedMeans: encodedMeansOf(X), C: how },
     {},
   );
 }
@@ -208,14 +257,17 @@ export const linearTabularFamily = {
   fit(train: Frame, spec: TrainSpec, options: FitOptions = {}): FittedModel {
     const names = spec.features.map((f) => f.name);
     const signature: Signature = { task: spec.task, target: spec.target, inputs: spec.features };
-    if (spec.task !== "regression") return fitClassifier(train, spec, names, signature);
+    const previous = options.hyperparametersFrom?.json as LinearTabularJson | undefined;
+    if (spec.task !== "regression") return fitClassifier(train, spec, names, signature, previous?.logistic);
     const target = numericColumn(train, spec.target);
     const rows = labelledRows(target.length, (i) => Number.isFinite(target[i]));
     const frame = takeRows(train, rows);
     const encoder = fitTabularEncoder(frame, names);
     const X = encodeFrame(encoder, frame);
-    const previous = options.hyperparametersFrom?.json as LinearTabularJson | undefined;
-    const fitted = fitPenalisedRegression(X, numericColumn(frame, spec.target), spec, previous?.elasticNet);
+    const fitted = fitPenalisedRegression(X, numericColumn(frame, spec.target), spec, {
+      ...(previous?.ridge ? { ridge: previous.ridge } : {}),
+      ...(previous?.elasticNet ? { elasticNet: previous.elasticNet } : {}),
+    });
     const json: LinearTabularJson = {
       encoder,
       penalty: fitted.penalty,
@@ -224,7 +276,12 @@ export const linearTabularFamily = {
       encodedMeans: encodedMeansOf(X),
       intervals: fitted.intervals,
     };
-    return new LinearTabular(signature, json, fitted.blobs);
+    // Each labelled row's leave-one-out (or out-of-fold) prediction, placed at its row of `train`.
+    const heldOut = new Float64Array(train.rowCount).fill(Number.NaN);
+    rows.forEach((row, i) => {
+      heldOut[row] = fitted.heldOut[i] as number;
+    });
+    return new LinearTabular(signature, json, fitted.blobs, heldOut);
   },
   load(state: ModelState, signature: Signature): FittedModel {
     return new LinearTabular(signature, state.json as unknown as LinearTabularJson, state.blobs);
