@@ -11,7 +11,7 @@
  * `maxLeaves` leaves exist. Leaf values are the Newton step −T(G)/(H + λ) times the learning rate.
  */
 import { type HistogramLayout, HistogramPool, type HistogramSource, subtractHistogram } from "./histogram.js";
-import { leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
+import { findBestSplit, leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
 import type { TreeKernels } from "./tree-kernels.js";
 
@@ -65,7 +65,7 @@ export class TreeGrower {
   ) {
     const n = kernels.rowIndex.length;
     this.rowIndex = kernels.rowIndex;
-    this.pool = new HistogramPool(() => kernels.newHistogram());
+    this.pool = new HistogramPool(() => new Float64Array(layout.length));
     const maxLeaves = Math.min(n, params.maxLeaves, 2 ** Math.min(params.maxDepth, 30));
     const leafCapacity = Math.max(1, Math.min(n, maxLeaves));
     this.leafNode = new Int32Array(leafCapacity);
@@ -156,7 +156,7 @@ export class TreeGrower {
     this.sums.count = o.count;
     const hist = o.hist!;
     if (
-      this.kernels.findBestSplit(hist, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
+      findBestSplit(hist, this.layout, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
     )
       return true;
     this.pool.release(hist);

@@ -62,9 +62,6 @@ export function leafWeight(G: number, H: number, lambda: number, alpha: number):
   return -thresholdL1(G, alpha) / d;
 }
 
-/** The fields of a split the numeric scan writes (a {@link SplitInfo}, or a plain object on the helper thread). */
-export type NumericSplit = Omit<SplitInfo, "catBits" | "reset" | "copyFrom">;
-
 /** A candidate split and the sums of both children. Mutable, so the search allocates nothing. */
 export class SplitInfo {
   gain = 0;
@@ -132,49 +129,20 @@ export function findBestSplit(
   scratch: SplitScratch,
 ): boolean {
   best.reset();
-  scanFeatures(hist, layout, features, 0, features.length, isCategorical, SCAN_ALL, sums, params, best, scratch);
-  return best.feature >= 0;
-}
-
-/** Which features {@link scanFeatures} looks at. */
-export const SCAN_ALL = 0;
-export const SCAN_NUMERIC = 1;
-export const SCAN_CATEGORICAL = 2;
-
-/**
- * Improves `best` with the splits of `features[from … to)` of the kinds asked for. Candidates are compared by
- * gain, the first found kept on a tie, so scanning the features in parts and keeping the better part (the earlier
- * one on a tie) gives the same split as one pass.
- */
-export function scanFeatures(
-  hist: Float64Array,
-  layout: HistogramLayout,
-  features: Int32Array,
-  from: number,
-  to: number,
-  isCategorical: Uint8Array,
-  kinds: number,
-  sums: NodeSums,
-  params: SplitParams,
-  best: SplitInfo,
-  scratch: SplitScratch,
-): void {
   const parentScore = leafScore(sums.grad, sums.hess, params.lambda, params.alpha);
-  for (let k = from; k < to; k++) {
+  for (let k = 0; k < features.length; k++) {
     const f = features[k];
-    if (isCategorical[f] === 1) {
-      if (kinds !== SCAN_NUMERIC) scanCategorical(hist, layout, f, sums, parentScore, params, best, scratch);
-    } else if (kinds !== SCAN_CATEGORICAL && layout.binCount[f] >= 2) {
-      scanNumeric(hist, layout, f, sums, parentScore, params, best);
-    }
+    if (isCategorical[f] === 1) scanCategorical(hist, layout, f, sums, parentScore, params, best, scratch);
+    else if (layout.binCount[f] >= 2) scanNumeric(hist, layout, f, sums, parentScore, params, best);
   }
+  return best.feature >= 0;
 }
 
 /**
  * Gain of one candidate, or −∞ when a child breaks a constraint. The split must beat the rounding noise of the
  * scores (a relative 1e-14), so a node whose gradients carry no signal is not split on noise.
  */
-export function candidateGain(
+function candidateGain(
   GL: number,
   HL: number,
   CL: number,
@@ -193,14 +161,14 @@ export function candidateGain(
   return 0.5 * raw - params.gamma;
 }
 
-export function scanNumeric(
+function scanNumeric(
   hist: Float64Array,
-  layout: Pick<HistogramLayout, "binCount" | "offsets">,
+  layout: HistogramLayout,
   f: number,
   sums: NodeSums,
   parentScore: number,
   params: SplitParams,
-  best: NumericSplit,
+  best: SplitInfo,
 ): void {
   const { lambda, alpha, minChildWeight, minSamplesLeaf } = params;
   const nb = layout.binCount[f];
@@ -260,18 +228,9 @@ export function scanNumeric(
  * Whether T(gl)²/(hl + λ) + T(gr)²/(hr + λ) may exceed `bar`: a cheap pre-test before the exact one
  * (candidateGain). Without L1, and with both denominators positive, it is the division-free
  * gl²(hr + λ) + gr²(hl + λ) > bar·(hl + λ)(hr + λ). It errs on the side of yes (a relative 1e-9 of slack), so
- * which split wins never depends on the bar a scan started from, and so not on how the features were divided
- * between threads.
+ * the rounding of the two forms never hides a split the exact test would keep.
  */
-export function beats(
-  gl: number,
-  hl: number,
-  gr: number,
-  hr: number,
-  lambda: number,
-  alpha: number,
-  bar: number,
-): boolean {
+function beats(gl: number, hl: number, gr: number, hr: number, lambda: number, alpha: number, bar: number): boolean {
   const dl = hl + lambda;
   const dr = hr + lambda;
   const slack = 1 - 1e-9;
@@ -279,8 +238,8 @@ export function beats(
   return leafScore(gl, hl, lambda, alpha) + leafScore(gr, hr, lambda, alpha) > bar * slack;
 }
 
-export function setNumeric(
-  best: NumericSplit,
+function setNumeric(
+  best: SplitInfo,
   f: number,
   b: number,
   defaultLeft: boolean,
@@ -371,12 +330,4 @@ function scanCategorical(
       }
     }
   }
-}
-
-/**
- * Source text of the numeric scan and what it calls, for the helper thread of `tree-kernels.ts` (started from a
- * string, so it runs the very same code as this thread). `HIST_STRIDE` comes with the histogram kernels.
- */
-export function splitKernelSource(): string {
-  return [thresholdL1, leafScore, candidateGain, beats, scanNumeric, setNumeric].map((f) => f.toString()).join("\n");
 }

@@ -1,17 +1,20 @@
 /**
- * The hot loops of growing a tree: accumulating a node's histogram, searching its best split, and partitioning
- * its rows. With `threads = 2`, one helper thread takes the second half of a large node's rows while this thread
- * builds the first half's histogram (this thread then merges the two), and the numeric features of the second
- * half of the feature list in a split search. Partitioning stays here (see {@link TreeKernels.partition}). It is
- * compute parallelism only: the helper gets every array through shared memory, does no I/O, and is told what to
- * do through an Int32Array of control words (Atomics), so training stays synchronous. Both threads spin briefly
- * before sleeping: a job takes tens of microseconds, and waking a sleeping thread costs about as much.
+ * The two hot loops of growing a tree: accumulating a node's histogram and partitioning its rows. With
+ * `threads = 2`, one helper thread takes the second half of a large node's rows while this thread builds the
+ * first half's histogram, and this thread merges the two. It is compute parallelism only: the helper gets every
+ * array through shared memory, does no I/O, and is told what to do through an Int32Array of control words
+ * (Atomics), so training stays synchronous. Both threads spin briefly before sleeping: a job takes tens of
+ * microseconds, and waking a sleeping thread costs about as much.
+ *
+ * What was measured and left out: partitions (see {@link TreeKernels.partition}) and split searches on the helper
+ * (half the features each) were slower than one thread, because the data the helper reads was just written by
+ * this thread and crosses between the cores' caches; the same cost bounds the histogram hand-off to large nodes.
  *
  * Results do not depend on the thread count: a large node's histogram is always summed as two halves merged in
- * the same order (on one thread the second half simply runs on the calling thread), and split searches in parts
- * keep the split one pass finds. When the helper cannot start, or a job throws, this thread does the work itself.
+ * the same order (on one thread the second half simply runs on this thread). When the helper cannot start, or a
+ * job throws, this thread does the work itself.
  */
-import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
+import { Worker } from "node:worker_threads";
 import { SlipwayError } from "../../core/index.js";
 import {
   accumulateHistogram,
@@ -24,25 +27,9 @@ import {
   type SlotMatrix,
   zeroHistogram,
 } from "./histogram.js";
-import {
-  findBestSplit,
-  leafScore,
-  type NodeSums,
-  SCAN_ALL,
-  SCAN_CATEGORICAL,
-  type SplitInfo,
-  type SplitParams,
-  type SplitScratch,
-  scanFeatures,
-  type scanNumeric,
-  splitKernelSource,
-} from "./splitter.js";
 
 /** Histograms of nodes with fewer rows are built in one piece on the calling thread. */
 export const SPLIT_ROWS = 8192;
-
-/** Split searches over fewer histogram slots run in one piece on the calling thread. */
-export const SPLIT_SCAN_SLOTS = 2048;
 
 /** Rows × features from which `trainGbdt` uses two threads by default. */
 export const PARALLEL_CELLS = 1_000_000;
@@ -88,15 +75,9 @@ const GRAD_OFFSET = 7;
 const HESS_OFFSET = 8;
 const READY = 11;
 const FAILED = 12;
-const HIST_ID = 13;
-const CONTROL_WORDS = 14;
-/** Float64 words of a split search: the node's sums and the parameters in, the best split out. */
-const SCAN_IN = 0;
-const SCAN_OUT = 9;
-const SCAN_WORDS = 19;
+const CONTROL_WORDS = 13;
 const OP_HISTOGRAM = 1;
 const OP_EXIT = 3;
-const OP_SCAN = 4;
 
 /** What the helper receives at start; every buffer is a SharedArrayBuffer. */
 interface HelperData {
@@ -109,10 +90,6 @@ interface HelperData {
   hess: SharedArrayBuffer;
   rowIndex: SharedArrayBuffer;
   aux: SharedArrayBuffer;
-  scan: SharedArrayBuffer;
-  binCount: Int32Array;
-  /** Histogram buffers arrive here as {id, buffer} when the calling thread creates them. */
-  port: MessagePort;
   rows: number;
   cols: number;
 }
@@ -121,8 +98,6 @@ interface HelperData {
 interface HelperKernels {
   zeroHistogram: typeof zeroHistogram;
   accumulateHistogram: typeof accumulateHistogram;
-  scanNumeric: typeof scanNumeric;
-  receiveMessageOnPort: (port: MessagePort) => { message: { id: number; buffer: SharedArrayBuffer } } | undefined;
 }
 
 /**
@@ -135,22 +110,6 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
   const slots = data.slotsAre16Bit ? new Uint16Array(data.slots) : new Uint32Array(data.slots);
   const rowIndex = new Int32Array(data.rowIndex);
   const aux = new Float64Array(data.aux);
-  const scan = new Float64Array(data.scan);
-  const layout = { binCount: data.binCount, offsets: data.offsets };
-  const hists: Float64Array[] = [];
-  const best = {
-    gain: 0,
-    feature: -1,
-    bin: 0,
-    defaultLeft: false,
-    isCategorical: false,
-    leftGrad: 0,
-    leftHess: 0,
-    leftCount: 0,
-    rightGrad: 0,
-    rightHess: 0,
-    rightCount: 0,
-  };
   Atomics.store(control, 11, 1);
   Atomics.notify(control, 11);
   let seq = 0;
@@ -181,37 +140,6 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
           control[3],
           control[4],
         );
-      } else if (op === 4) {
-        const id = control[13];
-        while (hists[id] === undefined) {
-          const m = kernels.receiveMessageOnPort(data.port);
-          if (m === undefined) throw new Error(`histogram ${id} was never sent`);
-          hists[m.message.id] = new Float64Array(m.message.buffer);
-        }
-        const sums = { grad: scan[0], hess: scan[1], count: scan[2] };
-        const params = {
-          lambda: scan[4],
-          alpha: scan[5],
-          gamma: scan[6],
-          minChildWeight: scan[7],
-          minSamplesLeaf: scan[8],
-        };
-        best.gain = 0;
-        best.feature = -1;
-        for (let k = 0; k < control[6]; k++) {
-          const f = features[k];
-          if (layout.binCount[f] >= 2) kernels.scanNumeric(hists[id], layout, f, sums, scan[3], params, best);
-        }
-        scan[9] = best.gain;
-        scan[10] = best.feature;
-        scan[11] = best.bin;
-        scan[12] = best.defaultLeft ? 1 : 0;
-        scan[13] = best.leftGrad;
-        scan[14] = best.leftHess;
-        scan[15] = best.leftCount;
-        scan[16] = best.rightGrad;
-        scan[17] = best.rightHess;
-        scan[18] = best.rightCount;
       }
     } catch {
       // Reported through the control word; the calling thread redoes the job.
@@ -225,12 +153,9 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
 function helperSource(): string {
   return [
     '"use strict";',
-    'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
+    'const { workerData } = require("node:worker_threads");',
     histogramKernelSource(),
-    splitKernelSource(),
-    `(${helperMain.toString()})(workerData, {`,
-    "  zeroHistogram, accumulateHistogram, scanNumeric, receiveMessageOnPort",
-    "});",
+    `(${helperMain.toString()})(workerData, { zeroHistogram, accumulateHistogram });`,
   ].join("\n");
 }
 
@@ -270,11 +195,6 @@ export class TreeKernels {
   private readonly rows: number;
   private control: Int32Array | null = null;
   private sharedFeatures: Int32Array | null = null;
-  private scan: Float64Array | null = null;
-  private port: MessagePort | null = null;
-  /** Histogram buffers the helper has been sent, by buffer. */
-  private readonly histIds = new WeakMap<Float64Array, number>();
-  private histCount = 0;
   /** Hand-off timing over the current window of jobs (see {@link noteTiming}). */
   private postedAt = 0;
   private ownTime = 0;
@@ -318,8 +238,6 @@ export class TreeKernels {
   private startHelper(grad: Float64Array, hess: Float64Array): void {
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
     const features = new Int32Array(new SharedArrayBuffer(this.layout.binCount.length * 4));
-    const scan = new Float64Array(new SharedArrayBuffer(SCAN_WORDS * 8));
-    const channel = new MessageChannel();
     const data: HelperData = {
       control: control.buffer as SharedArrayBuffer,
       features: features.buffer as SharedArrayBuffer,
@@ -330,15 +248,12 @@ export class TreeKernels {
       hess: hess.buffer as SharedArrayBuffer,
       rowIndex: this.rowIndex.buffer as SharedArrayBuffer,
       aux: this.aux.buffer as SharedArrayBuffer,
-      scan: scan.buffer as SharedArrayBuffer,
-      binCount: this.layout.binCount,
-      port: channel.port2,
       rows: this.rows,
       cols: this.layout.binCount.length,
     };
     let worker: Worker;
     try {
-      worker = new Worker(helperSource(), { eval: true, workerData: data, transferList: [channel.port2] });
+      worker = new Worker(helperSource(), { eval: true, workerData: data });
     } catch (e) {
       this.helperError = e;
       return;
@@ -356,19 +271,6 @@ export class TreeKernels {
     this.worker = worker;
     this.control = control;
     this.sharedFeatures = features;
-    this.scan = scan;
-    this.port = channel.port1;
-    this.port.unref();
-  }
-
-  /** A new histogram buffer: on shared memory, and known to the helper, when there is one. */
-  newHistogram(): Float64Array {
-    if (this.port === null) return new Float64Array(this.layout.length);
-    const hist = float64Array(this.layout.length, true);
-    const id = this.histCount++;
-    this.histIds.set(hist, id);
-    this.port.postMessage({ id, buffer: hist.buffer });
-    return hist;
   }
 
   /** Stops the helper (it exits on its own; nothing to wait for). */
@@ -377,8 +279,6 @@ export class TreeKernels {
     this.post(OP_EXIT);
     this.control = null;
     this.worker = null;
-    this.port?.close();
-    this.port = null;
   }
 
   private post(op: number): void {
@@ -481,74 +381,4 @@ export class TreeKernels {
     rowIndex.set(scratch.subarray(start, start + (end - l)), l);
     return l;
   }
-
-  /**
-   * The best split of a node (see `findBestSplit` in `splitter.ts`). With the helper, it scans the numeric
-   * features of the second half of `features` while this thread scans the rest; the better result wins, the
-   * lower feature on a tie, which is the split one pass in feature order finds.
-   */
-  findBestSplit(
-    hist: Float64Array,
-    features: Int32Array,
-    isCategorical: Uint8Array,
-    sums: NodeSums,
-    params: SplitParams,
-    best: SplitInfo,
-    scratch: SplitScratch,
-  ): boolean {
-    const layout = this.layout;
-    const id = this.histIds.get(hist);
-    const F = features.length;
-    if (
-      this.control === null ||
-      id === undefined ||
-      F < 2 ||
-      layout.offsets[layout.binCount.length] < SPLIT_SCAN_SLOTS
-    ) {
-      return findBestSplit(hist, layout, features, isCategorical, sums, params, best, scratch);
-    }
-    const half = F >>> 1;
-    const helperFeatures = this.sharedFeatures!;
-    let m = 0;
-    for (let k = half; k < F; k++) if (isCategorical[features[k]] === 0) helperFeatures[m++] = features[k];
-    const control = this.control;
-    const scan = this.scan!;
-    scan[SCAN_IN] = sums.grad;
-    scan[SCAN_IN + 1] = sums.hess;
-    scan[SCAN_IN + 2] = sums.count;
-    scan[SCAN_IN + 3] = leafScoreOf(sums, params);
-    scan[SCAN_IN + 4] = params.lambda;
-    scan[SCAN_IN + 5] = params.alpha;
-    scan[SCAN_IN + 6] = params.gamma;
-    scan[SCAN_IN + 7] = params.minChildWeight;
-    scan[SCAN_IN + 8] = params.minSamplesLeaf;
-    control[FEATURES] = m;
-    control[HIST_ID] = id;
-    this.post(OP_SCAN);
-    best.reset();
-    scanFeatures(hist, layout, features, 0, half, isCategorical, SCAN_ALL, sums, params, best, scratch);
-    scanFeatures(hist, layout, features, half, F, isCategorical, SCAN_CATEGORICAL, sums, params, best, scratch);
-    if (!this.await()) return findBestSplit(hist, layout, features, isCategorical, sums, params, best, scratch);
-    const gain = scan[SCAN_OUT];
-    const feature = scan[SCAN_OUT + 1];
-    if (feature >= 0 && (best.feature < 0 || gain > best.gain || (gain === best.gain && feature < best.feature))) {
-      best.gain = gain;
-      best.feature = feature;
-      best.bin = scan[SCAN_OUT + 2];
-      best.defaultLeft = scan[SCAN_OUT + 3] === 1;
-      best.isCategorical = false;
-      best.leftGrad = scan[SCAN_OUT + 4];
-      best.leftHess = scan[SCAN_OUT + 5];
-      best.leftCount = scan[SCAN_OUT + 6];
-      best.rightGrad = scan[SCAN_OUT + 7];
-      best.rightHess = scan[SCAN_OUT + 8];
-      best.rightCount = scan[SCAN_OUT + 9];
-    }
-    return best.feature >= 0;
-  }
-}
-
-/** The parent's score in the gain formula, as `scanFeatures` computes it. */
-function leafScoreOf(sums: NodeSums, params: SplitParams): number {
-  return leafScore(sums.grad, sums.hess, params.lambda, params.alpha);
 }
