@@ -20,6 +20,13 @@ import {
 import { notForecast } from "./family-helpers.js";
 import { growTrees, outOfFoldPredictions, rowsOf } from "./gbdt-calibration.js";
 import { defaultMinSamplesLeaf, gbdtParams, replayParams, SMALL_DATA_ROWS, sizeDefaults } from "./gbdt-params.js";
+import {
+  fitQuantileBand,
+  QuantileBand,
+  type QuantileBandJson,
+  quantileBandParams,
+  requireCalibrationRows,
+} from "./gbdt-quantile.js";
 import { assignRows, checkCounts, targetOf } from "./gbdt-rows.js";
 
 /**
@@ -48,6 +55,8 @@ interface GbdtTabularJson {
   calibrationFolds?: number;
   /** Rows that chose the round count (0 without early stopping, as in a replay with a fixed round count). */
   earlyStoppingRows?: number;
+  /** `intervals: "quantile"`: the conformalised quantile band (see gbdt-quantile.ts). */
+  quantile?: QuantileBandJson;
 }
 
 class GbdtTabular implements FittedModel {
@@ -55,6 +64,7 @@ class GbdtTabular implements FittedModel {
   private readonly pipeline: FittedTransformPipeline;
   private readonly model: GbdtModel;
   private readonly calibration: ConformalCalibration | null;
+  private readonly band: QuantileBand | null;
 
   constructor(
     readonly signature: Signature,
@@ -65,6 +75,7 @@ class GbdtTabular implements FittedModel {
     this.pipeline = FittedTransformPipeline.fromJSON(json.features);
     this.model = GbdtModel.fromJSON(json.gbdt, blobs);
     this.calibration = storedCalibration(blobs);
+    this.band = json.quantile ? new QuantileBand(json.quantile, blobs) : null;
     if (signature.task === "regression" && !this.calibration)
       throw new SlipwayError("SLP_INTERNAL", "a gbdt regression bundle has no conformal scores");
   }
@@ -76,8 +87,11 @@ class GbdtTabular implements FittedModel {
   predict(records: Record<string, unknown>[], level: number, pointerPrefix = "/instances"): Prediction[] {
     const X = this.matrix(records, pointerPrefix);
     const p = this.model.predict(X);
-    if (this.signature.task === "regression")
-      return conformalPredictions(p.subarray(0, X.rows), this.calibration as ConformalCalibration, level);
+    if (this.signature.task === "regression") {
+      const values = p.subarray(0, X.rows);
+      if (this.band?.serves(level)) return this.band.predict(X, values);
+      return conformalPredictions(values, this.calibration as ConformalCalibration, level);
+    }
     const classes = this.signature.classes as string[];
     const k = classes.length;
     const out: Prediction[] = new Array(X.rows);
@@ -154,18 +168,27 @@ class GbdtTabular implements FittedModel {
         names.map((n, f) => [n, { gain: (gain[f] as number) / totalGain, splits: split[f] as number }]),
       ),
       ...(this.json.earlyStoppingRows !== undefined ? { earlyStoppingRows: this.json.earlyStoppingRows } : {}),
-      ...(this.json.calibrationRows !== undefined
+      ...(this.band
         ? {
-            intervals:
-              this.json.calibrationFolds !== undefined
-                ? {
-                    method: "out-of-fold",
-                    calibrationRows: this.json.calibrationRows,
-                    folds: this.json.calibrationFolds,
-                  }
-                : { method: "split-conformal", calibrationRows: this.json.calibrationRows },
+            intervals: {
+              method: "conformalized-quantile",
+              level: this.band.level,
+              calibrationRows: this.band.calibrationRows,
+              otherLevels: "split-conformal",
+            },
           }
-        : {}),
+        : this.json.calibrationRows !== undefined
+          ? {
+              intervals:
+                this.json.calibrationFolds !== undefined
+                  ? {
+                      method: "out-of-fold",
+                      calibrationRows: this.json.calibrationRows,
+                      folds: this.json.calibrationFolds,
+                    }
+                  : { method: "split-conformal", calibrationRows: this.json.calibrationRows },
+            }
+          : {}),
     };
   }
 
@@ -218,7 +241,9 @@ export const gbdtTabularFamily = {
         { field: spec.target, reason: `${rows.length} labelled rows` },
       ]);
     }
-    const previous = (options.hyperparametersFrom?.json as GbdtTabularJson | undefined)?.gbdt;
+    const previousJson = options.hyperparametersFrom?.json as GbdtTabularJson | undefined;
+    const previous = previousJson?.gbdt;
+    const bandLevel = quantileBandParams(spec)?.level;
     const params: GbdtParams = previous
       ? replayParams(previous)
       : sizeDefaults(gbdtParams(spec), spec.task, rows.length);
@@ -235,6 +260,7 @@ export const gbdtTabularFamily = {
     params.categoricalFeatures = categorical;
     // Small regressions calibrate out of fold, so every row also grows the trees (see outOfFoldPredictions).
     const outOfFold = regression && rows.length < SMALL_DATA_ROWS;
+    if (bandLevel !== undefined) requireCalibrationRows(rows.length, SMALL_DATA_ROWS);
     const roles = assignRows(rows.length, spec.seed, {
       calibrate: regression && !outOfFold,
       earlyStopping: params.earlyStoppingRounds !== 0,
@@ -264,6 +290,11 @@ export const gbdtTabularFamily = {
     blobs[CONFORMAL_SCORES_BLOB] = calibrationScores(residuals);
     json.calibrationRows = calibrated.rows.length;
     if (calibrated.folds !== undefined) json.calibrationFolds = calibrated.folds;
+    if (bandLevel !== undefined) {
+      const band = fitQuantileBand(X, target, roles, params, bandLevel, model, previousJson?.quantile);
+      json.quantile = band.json;
+      Object.assign(blobs, band.blobs);
+    }
     return new GbdtTabular(labelled, json, blobs, heldOut);
   },
   load(state: ModelState, signature: Signature): FittedModel {
