@@ -1,11 +1,11 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: the example's generator is plain JavaScript, run as users run it.
 import { districts, HEADER } from "../../examples/housing/scripts/generate-data.mjs";
-import { type CliProcess, freePort, startCli, waitFor } from "../helpers/cli-process.js";
+import { type CliProcess, waitFor } from "../helpers/cli-process.js";
+import { upExample } from "../helpers/example-up.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../examples/housing", import.meta.url));
 
@@ -41,17 +41,7 @@ describe("slipway up examples/housing, end to end", () => {
     });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "slipway-e2e-housing-"));
-    await cp(join(EXAMPLE, "slipway.config.json"), join(dir, "slipway.config.json"));
-    await cp(join(EXAMPLE, "data", "raw"), join(dir, "data", "raw"), { recursive: true });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    up = startCli(["up", dir, "--port", String(port)], { SLIPWAY_HOME: undefined, PORT: undefined });
-    await waitFor(
-      async () => ((await fetch(`${base}/readyz`).catch(() => null))?.status === 200 ? true : undefined),
-      60_000,
-      "/readyz",
-    );
+    ({ dir, base, up } = await upExample(EXAMPLE));
   }, 90_000);
 
   afterAll(async () => {
