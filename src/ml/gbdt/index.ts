@@ -45,3 +45,4 @@ export {
   TreeKernels,
 } from "./tree-kernels.js";
 export { TreeShapExplainer, type TreeShapResult, treeExpectedValues, treeShap } from "./tree-shap.js";
+export { XGBOOST_OBJECTIVES, XgboostModel, type XgboostState } from "./xgboost-json.js";
