@@ -3,10 +3,10 @@ import { join, resolve } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import type { ProjectConfig } from "../config/index.js";
 import { type Family, type Frame, SlipwayError, sliceFrame } from "../core/index.js";
-import { evaluateModel, fitFamily, readBundle, sortByTime, type TrainSpec, trainModel } from "../models/index.js";
+import { evaluateModel, fitFamily, sortByTime, type TrainSpec, trainModel } from "../models/index.js";
 import type { PipelineContext } from "./context.js";
 import { type DatasetSpec, ingestFile, latestDatasetVersion } from "./ingest.js";
-import { CODE_VERSION, finishRun, registerModel, startRun } from "./register-model.js";
+import { CODE_VERSION, finishRun, readGateBundle, registerModel, startRun } from "./register-model.js";
 import type { JobRunner } from "./runner.js";
 
 export interface GateDecision {
@@ -155,6 +155,7 @@ export class ProjectLoop {
         name: m.name,
         runId: run.runId,
         model: result.model,
+        ...(result.scored ? { scored: result.scored } : {}),
         metrics: result.metrics,
         lineage,
         releasePolicy: config.release.policy,
@@ -176,7 +177,8 @@ export class ProjectLoop {
 
   /**
    * Scores the production version on the same window as the candidate: its hyperparameters, refitted on the same
-   * training rows, predicting the same held-out rows. The candidate passes when its metric is at most the
+   * training rows, predicting the same held-out rows. The hyperparameters are the scored model's when the version
+   * keeps one (a forecaster registered as a fresh fit on every row has learnt from this window). The candidate passes when its metric is at most the
    * champion's × (1 + tolerance), or when there is no champion.
    */
   private async gate(
@@ -193,7 +195,7 @@ export class ProjectLoop {
     const record = await this.ctx.registry.getVersion(this.config.model.name, championVersion);
     let champion = Number.NaN;
     try {
-      const { state } = await readBundle(this.ctx.stores.artifacts, record.artifactKey);
+      const { state } = await readGateBundle(this.ctx.stores.artifacts, record.artifactKey);
       const n = frame.rowCount;
       const train = sliceFrame(frame, 0, n - holdout);
       const test = sliceFrame(frame, n - holdout, n);

@@ -1,6 +1,7 @@
 import { newId, SlipwayError } from "../core/index.js";
-import { type FittedModel, saveBundle } from "../models/index.js";
+import { type FittedModel, readBundle, saveBundle } from "../models/index.js";
 import type { ReleasePolicy } from "../registry/index.js";
+import type { ArtifactStore } from "../store/index.js";
 import type { PipelineContext } from "./context.js";
 
 /** Everything recorded about how a version came to be. */
@@ -69,23 +70,42 @@ export async function finishRun(
     .execute();
 }
 
-/** Saves the bundle under the run's own prefix, then registers it as the model's next version. */
+/**
+ * Where a version keeps the model that was scored, when the registered one is a fresh fit on every row (see
+ * `TrainResult.scored`): the gate replays its hyperparameters.
+ */
+export function scoredBundleKey(artifactKey: string): string {
+  return `${artifactKey}/scored`;
+}
+
+/** The bundle a gate replays for a version: its scored model's when it keeps one, else its own. */
+export async function readGateBundle(store: ArtifactStore, artifactKey: string): ReturnType<typeof readBundle> {
+  const scored = scoredBundleKey(artifactKey);
+  return readBundle(store, (await store.exists(`${scored}/manifest.json`)) ? scored : artifactKey);
+}
+
+/**
+ * Saves the bundle under the run's own prefix (and the scored model's beside it, when there is one), then registers
+ * it as the model's next version.
+ */
 export async function registerModel(
   ctx: PipelineContext,
   input: {
     name: string;
     runId: string;
     model: FittedModel;
+    /** The model that was scored, when `model` was fitted afresh on every row. */
+    scored?: FittedModel;
     metrics: Record<string, number>;
     lineage: Lineage;
     releasePolicy?: ReleasePolicy;
   },
 ): Promise<number> {
   const artifactKey = `runs/${input.runId}/model`;
-  await saveBundle(ctx.stores.artifacts, artifactKey, input.model, {
-    metrics: input.metrics,
-    lineage: input.lineage as unknown as Record<string, unknown>,
-  });
+  const extra = { metrics: input.metrics, lineage: input.lineage as unknown as Record<string, unknown> };
+  // The scored bundle first: the version's own manifest, written last, is what makes it loadable.
+  if (input.scored) await saveBundle(ctx.stores.artifacts, scoredBundleKey(artifactKey), input.scored, extra);
+  await saveBundle(ctx.stores.artifacts, artifactKey, input.model, extra);
   try {
     return await ctx.registry.registerVersion({
       model: input.name,

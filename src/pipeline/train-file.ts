@@ -119,6 +119,7 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
       name: req.name,
       runId: run.runId,
       model: result.model,
+      ...(result.scored ? { scored: result.scored } : {}),
       metrics: result.metrics,
       lineage,
     });

@@ -2,8 +2,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defineProject, type ProjectInput } from "../../src/config/index.js";
+import { type Frame, sliceFrame } from "../../src/core/index.js";
 import { Rng } from "../../src/ml/random.js";
-import { decideGate, JobRunner, ProjectLoop } from "../../src/pipeline/index.js";
+import { evaluateModel, fitFamily, type ModelState, readBundle, type TrainSpec } from "../../src/models/index.js";
+import { decideGate, JobRunner, latestDatasetVersion, ProjectLoop } from "../../src/pipeline/index.js";
 import { createTestContext, monthlyCsv, type TestContext } from "../helpers/pipeline-context.js";
 
 function project(overrides: Partial<ProjectInput["model"]> = {}) {
@@ -110,6 +112,43 @@ describe("ProjectLoop", () => {
       .orderBy("started_at")
       .execute();
     expect(runs.map((r) => r.status)).toEqual(["succeeded", "gate_failed"]);
+  });
+
+  it("registers a forecaster fitted afresh on every row, and gates with the scored one's hyperparameters", async () => {
+    const { runner, loop } = loopFor(project());
+    await loop.ingestAll();
+    await runner.drain();
+    const v1 = await ctx.registry.getVersion("demo", 1);
+    const served = await readBundle(ctx.stores.artifacts, v1.artifactKey);
+    const scored = await readBundle(ctx.stores.artifacts, `${v1.artifactKey}/scored`);
+    // The kernel was learnt twice: on the 48 rows before the evaluation window, and on all 60.
+    expect(scored.manifest.family).toBe("gp");
+    expect(scored.manifest.state).not.toEqual(served.manifest.state);
+    await writeFile(join(raw, "next.csv"), "month,contacts\n2020-01-01,1420\n");
+    await loop.ingestAll();
+    await runner.drain();
+    // The champion's score at the gate is the scored kernel's, refitted on the candidate's 49 training rows.
+    const dataset = await latestDatasetVersion(ctx, "contacts");
+    const frame = dataset?.frame as Frame;
+    const spec: TrainSpec = {
+      task: "forecast",
+      target: "contacts",
+      timeColumn: "month",
+      features: [],
+      params: { restarts: 0 },
+      seed: 42,
+    };
+    const n = frame.rowCount;
+    const replayOf = (state: ModelState) =>
+      evaluateModel(
+        fitFamily("gp", sliceFrame(frame, 0, n - 12), spec, { hyperparametersFrom: state }),
+        sliceFrame(frame, n - 12, n),
+        spec,
+      ).rmse;
+    const v2 = await ctx.registry.getVersion("demo", 2);
+    const gate = (v2.lineage as { evaluation: { gate: { champion: number } } }).evaluation.gate;
+    expect(gate.champion).toBe(replayOf(scored.state));
+    expect(gate.champion).not.toBe(replayOf(served.state));
   });
 
   it("under auto, records the combination in the lineage and replays a combination champion at the gate", async () => {
