@@ -24,12 +24,13 @@ export function benchKit(name) {
   /**
    * Runs a command; its output goes to stderr (stdout is the report) unless captured or fed.
    * @param {string[]} argv
-   * @param {{ input?: string, capture?: boolean }} [options]
+   * @param {{ input?: string, capture?: boolean, env?: NodeJS.ProcessEnv }} [options]
    */
   const run = (argv, options = {}) => {
     const result = spawnSync(argv[0], argv.slice(1), {
       cwd: ROOT,
       input: options.input,
+      env: options.env ?? process.env,
       encoding: "utf8",
       maxBuffer: 256 * 1024 * 1024,
       stdio: options.capture || options.input !== undefined ? "pipe" : ["ignore", process.stderr, process.stderr],

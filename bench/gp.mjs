@@ -7,15 +7,10 @@
 // points (Slipway's seeded restart draws are handed to scikit-learn through a custom optimizer that runs scipy's
 // L-BFGS-B from each, exactly as scikit-learn's default optimizer does). The report is a Markdown table on stdout;
 // progress goes to stderr. Exit code 0 whether or not targets are met (it is a report), 1 when it cannot run.
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { benchKit, PYTHON, ROOT } from "./common.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** The scikit-learn side runs without the machine's OpenBLAS overrides, in that command alone. */
-const PYTHON = ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE"];
-const PYTHON_BIN = "/usr/bin/python3";
+const { fail, run, ensureBuilt, ensurePython } = benchKit("gp bench");
 /** Targets from the issue: fit time ratio (Slipway ÷ single-thread scikit-learn) per n, and LML tolerance. */
 const RATIO_TARGET = (/** @type {number} */ n) => (n <= 500 ? 1.0 : 2.0);
 const LML_TOLERANCE = 1e-3;
@@ -42,58 +37,6 @@ function parseArgs(argv) {
   }
   if (!Number.isInteger(args.restarts) || args.restarts < 0) fail("--restarts must be a non-negative integer");
   return args;
-}
-
-/**
- * Runs a command and captures its output.
- * @param {string[]} argv
- * @param {{ input?: string, env?: NodeJS.ProcessEnv }} [options]
- */
-function run(argv, options = {}) {
-  const result = spawnSync(argv[0], argv.slice(1), {
-    cwd: ROOT,
-    input: options.input,
-    env: options.env ?? process.env,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return { ok: result.status === 0, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
-}
-
-/** @param {string} message */
-function fail(message) {
-  console.error(`gp bench: ${message}`);
-  process.exit(1);
-}
-
-/** Newest modification time (ms) of any file under `dir`. */
-function newestMtimeMs(/** @type {string} */ dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist when it is missing or older than src/ml; a failed build over an existing dist is a warning. */
-function ensureBuilt() {
-  const entry = join(ROOT, "dist", "ml", "gp", "index.js");
-  const builtMs = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-  if (builtMs >= newestMtimeMs(join(ROOT, "src", "ml"))) return;
-  console.error("gp bench: dist is missing or older than src/ml; running npm run build");
-  if (run(["npm", "run", "build"]).ok) return;
-  if (builtMs === 0) fail("npm run build failed and there is no dist to benchmark");
-  console.error("gp bench: WARNING npm run build failed; benchmarking the existing, older dist");
-}
-
-function ensureSklearn() {
-  const probe = run([...PYTHON, PYTHON_BIN, "-c", "import sklearn, scipy, numpy"]);
-  if (probe.ok) return;
-  fail(
-    `${PYTHON_BIN} cannot import scikit-learn (${probe.stderr.trim().split("\n").pop()}).\n` +
-      "Install Debian's package, then rerun: apt-get update && apt-get install -y python3-sklearn",
-  );
 }
 
 // -------------------------------------------------------------------------------------------------------------
@@ -203,7 +146,7 @@ function sklearnRun(job, threads) {
     OPENBLAS_NUM_THREADS: String(threads),
     MKL_NUM_THREADS: String(threads),
   };
-  const result = run([...PYTHON, PYTHON_BIN, "-c", SKLEARN_SCRIPT], { input: JSON.stringify(job), env });
+  const result = run([...PYTHON, "-c", SKLEARN_SCRIPT], { input: JSON.stringify(job), env });
   if (!result.ok) fail(`the scikit-learn run failed:\n${result.stderr}`);
   return JSON.parse(result.stdout);
 }
@@ -226,7 +169,7 @@ function fastest(reps, f) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   ensureBuilt();
-  ensureSklearn();
+  ensurePython(["sklearn", "scipy", "numpy"], ["python3-sklearn"]);
   const gp = await import(join(ROOT, "dist", "ml", "gp", "index.js"));
   const { Rng } = await import(join(ROOT, "dist", "ml", "random.js"));
   const linalg = await import(join(ROOT, "dist", "ml", "linalg", "cholesky.js"));

@@ -6,12 +6,10 @@
 // The series come from R's datasets package (Debian's r-base-core, installed with apt-get when Rscript is missing);
 // the baselines run in bench/python/forecast_baselines.py under Debian's /usr/bin/python3. The script is a report:
 // it exits 0 whether or not the targets are met, and 1 only when it cannot run at all.
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { benchKit, PYTHON, ROOT } from "./common.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const { fail, run, ensureBuilt, aptInstall, ensurePython } = benchKit("quality-forecast");
 const LEVEL = 0.95;
 /** Φ⁻¹(0.975): the normal quantile of a central 95% interval (LEVEL). */
 const Z_95 = 1.959963984540054;
@@ -21,8 +19,6 @@ const FOLDS = 3;
 const MAE_RATIO_TARGET = 1.05;
 /** Pooled 95% interval coverage must fall in this range (fractions). */
 const COVERAGE_TARGET = [0.85, 1.0];
-/** The sklearn/numpy side runs without the machine's OpenBLAS overrides, in that command alone. */
-const PYTHON = ["env", "-u", "OPENBLAS_CORETYPE", "-u", "OPENBLAS_L2_SIZE", "/usr/bin/python3"];
 const BASELINES_PY = join(ROOT, "bench", "python", "forecast_baselines.py");
 
 /**
@@ -60,69 +56,8 @@ const LABELS = { slipway: "Slipway auto", gp: "sklearn GP", ets: "statsmodels ET
 // ---------------------------------------------------------------------------------------------------------------
 // Setup: build, R and Python.
 
-/**
- * Runs a command; its output goes to stderr (stdout is the report) unless captured.
- * @param {string[]} argv
- * @param {{ input?: string, capture?: boolean }} [options]
- */
-function run(argv, options = {}) {
-  const result = spawnSync(argv[0], argv.slice(1), {
-    cwd: ROOT,
-    input: options.input,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    stdio: options.capture || options.input !== undefined ? "pipe" : ["ignore", process.stderr, process.stderr],
-  });
-  return { ok: result.status === 0, status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
-}
-
-/** @param {string} message */
-function fail(message) {
-  console.error(`quality-forecast: ${message}`);
-  process.exit(1);
-}
-
-/** Newest modification time (ms) of any file under `dir`. */
-function newestMtimeMs(/** @type {string} */ dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtimeMs(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist when it is missing or older than src; a failed build over an existing dist is a warning. */
-function ensureBuilt() {
-  const entry = join(ROOT, "dist", "models", "index.js");
-  const builtMs = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-  if (builtMs >= newestMtimeMs(join(ROOT, "src"))) return;
-  console.error("quality-forecast: dist is missing or older than src; running npm run build");
-  if (run(["npm", "run", "build"]).ok) return;
-  if (builtMs === 0) fail("npm run build failed and there is no dist to benchmark");
-  console.error("quality-forecast: WARNING npm run build failed; benchmarking the existing, older dist");
-}
-
-/** Installs Debian packages (root only: this is how the workplace and CI machines are set up). */
-function aptInstall(/** @type {string[]} */ packages) {
-  const command = `apt-get update && apt-get install -y ${packages.join(" ")}`;
-  if (process.getuid?.() !== 0) fail(`missing ${packages.join(", ")}; run as root: ${command}`);
-  console.error(`quality-forecast: installing ${packages.join(" ")}`);
-  if (!run(["apt-get", "update"]).ok || !run(["apt-get", "install", "-y", ...packages]).ok) {
-    fail(`could not install ${packages.join(", ")} (${command})`);
-  }
-}
-
 function ensureR() {
   if (!run(["Rscript", "--version"], { capture: true }).ok) aptInstall(["r-base-core"]);
-}
-
-function ensurePython() {
-  const probe = [...PYTHON, "-c", "import sklearn, statsmodels, pandas, scipy"];
-  if (run(probe, { capture: true }).ok) return;
-  aptInstall(["python3-sklearn", "python3-statsmodels", "python3-pandas"]);
-  const again = run(probe, { capture: true });
-  if (!again.ok) fail(`the Python baselines still cannot import their packages:\n${again.stderr}`);
 }
 
 /**
@@ -338,7 +273,10 @@ async function main() {
 
   ensureBuilt();
   ensureR();
-  ensurePython();
+  ensurePython(
+    ["sklearn", "statsmodels", "pandas", "scipy"],
+    ["python3-sklearn", "python3-statsmodels", "python3-pandas"],
+  );
   const models = await import(new URL("../dist/models/index.js", import.meta.url).href);
   const core = await import(new URL("../dist/core/index.js", import.meta.url).href);
 
