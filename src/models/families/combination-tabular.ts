@@ -12,7 +12,7 @@ import type {
 } from "../estimator.js";
 import { combinationState, type DroppedMember, type FittedMember } from "./combination-members.js";
 import { calibrationScores, conformalPredictions, storedCalibration } from "./conformal-interval.js";
-import { notForecast } from "./family-helpers.js";
+import { classPredictions, notForecast } from "./family-helpers.js";
 
 /**
  * A weighted combination of tabular models fitted on the same rows (a blend; weights wᵢ ≥ 0 summing to 1):
@@ -78,23 +78,13 @@ export class TabularCombination implements FittedModel {
     }
     const classes = this.signature.classes as string[];
     const rows = answers as ClassPrediction[][];
-    return records.map((_, r) => {
-      const probabilities: Record<string, number> = {};
-      let label = classes[0] as string;
-      let best = -1;
-      for (const c of classes) {
-        const p = rows.reduce(
-          (sum, member, k) => sum + (weights[k] as number) * ((member[r] as ClassPrediction).probabilities[c] ?? 0),
-          0,
-        );
-        probabilities[c] = p;
-        if (p > best) {
-          label = c;
-          best = p;
-        }
-      }
-      return { label, probabilities };
-    });
+    return classPredictions(classes, records.length, (r, c) =>
+      rows.reduce(
+        (sum, member, k) =>
+          sum + (weights[k] as number) * ((member[r] as ClassPrediction).probabilities[classes[c] as string] ?? 0),
+        0,
+      ),
+    );
   }
 
   private averageExplanations(records: Record<string, unknown>[], pointerPrefix: string): Explanation[] {

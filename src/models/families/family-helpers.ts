@@ -1,5 +1,5 @@
 import { invalidInput, SlipwayError } from "../../core/index.js";
-import type { Signature } from "../estimator.js";
+import type { ClassPrediction, Signature } from "../estimator.js";
 
 /** Reads a numeric hyperparameter, rejecting wrong types and ranges with the parameter's name. */
 export function numberParam(
@@ -61,4 +61,31 @@ export function notForecast(signature: Signature): never {
     `a ${signature.task} model answers predict requests, not forecast`,
     [{ field: "path", reason: "not a forecast model" }],
   );
+}
+
+/**
+ * A classifier's answers for `rows` rows: each class's probability from `probabilityOf(row, classIndex)`, and the
+ * most probable class as the label (the first of equals, in class order).
+ */
+export function classPredictions(
+  classes: readonly string[],
+  rows: number,
+  probabilityOf: (row: number, classIndex: number) => number,
+): ClassPrediction[] {
+  const out: ClassPrediction[] = new Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const probabilities: Record<string, number> = {};
+    let best = 0;
+    let bestP = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < classes.length; c++) {
+      const p = probabilityOf(i, c);
+      probabilities[classes[c] as string] = p;
+      if (p > bestP) {
+        best = c;
+        bestP = p;
+      }
+    }
+    out[i] = { label: classes[best] as string, probabilities };
+  }
+  return out;
 }

@@ -17,7 +17,7 @@ import {
   conformalPredictions,
   storedCalibration,
 } from "./conformal-interval.js";
-import { notForecast } from "./family-helpers.js";
+import { classPredictions, notForecast } from "./family-helpers.js";
 import { growTrees, outOfFoldPredictions, rowsOf } from "./gbdt-calibration.js";
 import { defaultMinSamplesLeaf, gbdtParams, replayParams, SMALL_DATA_ROWS, sizeDefaults } from "./gbdt-params.js";
 import {
@@ -94,23 +94,10 @@ class GbdtTabular implements FittedModel {
     }
     const classes = this.signature.classes as string[];
     const k = classes.length;
-    const out: Prediction[] = new Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      const probabilities: Record<string, number> = {};
-      let best = 0;
-      let bestP = -1;
-      for (let c = 0; c < k; c++) {
-        // Binary models score P(second class) only.
-        const pc = k === 2 ? (c === 1 ? p[i] : 1 - p[i]) : p[i * k + c];
-        probabilities[classes[c] as string] = pc as number;
-        if ((pc as number) > bestP) {
-          best = c;
-          bestP = pc as number;
-        }
-      }
-      out[i] = { label: classes[best] as string, probabilities };
-    }
-    return out;
+    // Binary models score P(second class) only.
+    return classPredictions(classes, X.rows, (i, c) =>
+      k === 2 ? (c === 1 ? (p[i] as number) : 1 - (p[i] as number)) : (p[i * k + c] as number),
+    );
   }
 
   explain(records: Record<string, unknown>[], pointerPrefix = "/instances"): Explanation[] {

@@ -28,7 +28,7 @@ import type {
 } from "../estimator.js";
 import { encodeLabels } from "../labels.js";
 import { conformalPredictions, storedCalibration } from "./conformal-interval.js";
-import { notForecast, numberParam } from "./family-helpers.js";
+import { classPredictions, notForecast, numberParam } from "./family-helpers.js";
 import { fitPenalisedRegression, type Penalty, penaltyParam, type RegressionIntervals } from "./linear-regression.js";
 import { coefficientsOnBothScales, type LinearOutput, linearExplanations } from "./linear-terms.js";
 
@@ -117,21 +117,10 @@ class LinearTabular implements FittedModel {
       const pi = this.ridge.predictInterval(X, level);
       return Array.from(pi.mean, (value, i) => ({ value, lower: pi.lower[i] as number, upper: pi.upper[i] as number }));
     }
-    const model = this.logistic as LogisticRegression;
     const classes = this.signature.classes as string[];
     const k = classes.length;
-    const p = model.predictProba(X);
-    const out: Prediction[] = new Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let best = 0;
-      const probabilities: Record<string, number> = {};
-      for (let c = 0; c < k; c++) {
-        probabilities[classes[c] as string] = p[i * k + c] as number;
-        if ((p[i * k + c] as number) > (p[i * k + best] as number)) best = c;
-      }
-      out[i] = { label: classes[best] as string, probabilities };
-    }
-    return out;
+    const p = (this.logistic as LogisticRegression).predictProba(X);
+    return classPredictions(classes, X.rows, (i, c) => p[i * k + c] as number);
   }
 
   predict(records: Record<string, unknown>[], level: number, pointerPrefix = "/instances"): Prediction[] {
