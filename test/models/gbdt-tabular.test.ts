@@ -15,6 +15,7 @@ import {
 } from "../../src/models/index.js";
 import { LocalFolderStore } from "../../src/store/index.js";
 import { caught } from "../features/transforms/caught.js";
+import { expectLogOddsExplanations } from "../helpers/explanations.js";
 import { FEATURES, frameOfRows, instanceOf, type TabularRow, tabularRows } from "../helpers/tabular-data.js";
 
 const specOf = (task: Task, target: string, params: Record<string, unknown> = {}): TrainSpec => ({
@@ -262,19 +263,7 @@ describe("gbdt family: classification", () => {
   });
 
   it("binary: contributions + expected = the log-odds of the second class", () => {
-    const model = gbdt(train, specOf("binary", "label"));
-    const preds = model.predict(records, 0.9) as ClassPrediction[];
-    const explanations = model.explain?.(records) ?? [];
-    expect(explanations).toHaveLength(records.length);
-    explanations.forEach((e, i) => {
-      expect(e.scale).toBe("log-odds");
-      expect(Object.keys(e.outputs)).toEqual(["yes"]);
-      const out = e.outputs.yes!;
-      const p = preds[i]!.probabilities.yes!;
-      const sum = Object.values(out.contributions).reduce((a, b) => a + b, out.expected);
-      // logit(p) recovers the raw score to ~1e-16 / (p(1 − p)), far below 1e-9 for these probabilities.
-      expect(Math.abs(sum - Math.log(p / (1 - p)))).toBeLessThan(1e-9);
-    });
+    expectLogOddsExplanations(gbdt(train, specOf("binary", "label")), records);
   });
 
   it("multiclass: one explanation per class whose differences are the log-ratios of probabilities", () => {

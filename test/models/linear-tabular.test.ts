@@ -24,6 +24,7 @@ import {
 import { encodeLabels } from "../../src/models/labels.js";
 import { LocalFolderStore } from "../../src/store/index.js";
 import { caught } from "../features/transforms/caught.js";
+import { expectLogOddsExplanations } from "../helpers/explanations.js";
 import { FEATURES, frameOfRows, instanceOf, type TabularRow, tabularRows } from "../helpers/tabular-data.js";
 
 const specOf = (task: Task, target: string, params: Record<string, unknown> = {}): TrainSpec => ({
@@ -213,18 +214,7 @@ describe("linear family: explanations", () => {
   });
 
   it("binary: contributions + expected = the log-odds of the second class", () => {
-    const model = linear(train, specOf("binary", "label"));
-    const preds = model.predict(records, 0.9) as ClassPrediction[];
-    const explanations = model.explain?.(records) ?? [];
-    expect(explanations).toHaveLength(records.length);
-    explanations.forEach((e, i) => {
-      expect(e.scale).toBe("log-odds");
-      expect(Object.keys(e.outputs)).toEqual(["yes"]);
-      const out = e.outputs.yes!;
-      const p = preds[i]!.probabilities.yes!;
-      const sum = Object.values(out.contributions).reduce((a, b) => a + b, out.expected);
-      expect(Math.abs(sum - Math.log(p / (1 - p)))).toBeLessThan(1e-9);
-    });
+    expectLogOddsExplanations(linear(train, specOf("binary", "label")), records);
   });
 
   it("multiclass: the softmax of each class's contributions + expected gives the probabilities", () => {
