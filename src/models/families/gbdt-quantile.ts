@@ -52,7 +52,7 @@ export function requireCalibrationRows(rows: number, needed: number): void {
 
 /**
  * Fits the band's two quantile models on the point model's rows (or replays `previous`'s), calibrates them on the
- * calibration rows, and returns what the bundle keeps.
+ * calibration rows (`pointPredictions`: the point model's, for those rows), and returns what the bundle keeps.
  */
 export function fitQuantileBand(
   X: FeatureMatrix,
@@ -60,7 +60,7 @@ export function fitQuantileBand(
   roles: RowRoles,
   params: GbdtParams,
   level: number,
-  point: GbdtModel,
+  pointPredictions: Float64Array,
   previous: QuantileBandJson | undefined,
 ): { json: QuantileBandJson; blobs: Record<string, Float64Array> } {
   const quantileModel = (alpha: number, replay: GbdtModelJson | undefined) =>
@@ -74,7 +74,7 @@ export function fitQuantileBand(
   const calibration = rowsOf(X, roles.calibrate);
   const band = QuantileCalibration.fromQuantiles(
     Float64Array.from(roles.calibrate, (i) => target[i] as number),
-    { lower: lower.predict(calibration), upper: upper.predict(calibration), median: point.predict(calibration) },
+    { lower: lower.predict(calibration), upper: upper.predict(calibration), median: pointPredictions },
     level,
   );
   const blobs: Record<string, Float64Array> = { [CQR_SCORES_BLOB]: band.scores };

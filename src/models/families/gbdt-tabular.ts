@@ -278,7 +278,7 @@ export const gbdtTabularFamily = {
     json.calibrationRows = calibrated.rows.length;
     if (calibrated.folds !== undefined) json.calibrationFolds = calibrated.folds;
     if (bandLevel !== undefined) {
-      const band = fitQuantileBand(X, target, roles, params, bandLevel, model, previousJson?.quantile);
+      const band = fitQuantileBand(X, target, roles, params, bandLevel, calibrated.predicted, previousJson?.quantile);
       json.quantile = band.json;
       Object.assign(blobs, band.blobs);
     }
