@@ -65,7 +65,7 @@ export class TreeGrower {
   ) {
     const n = kernels.rowIndex.length;
     this.rowIndex = kernels.rowIndex;
-    this.pool = new HistogramPool(() => new Float64Array(layout.length));
+    this.pool = new HistogramPool(layout.length);
     const maxLeaves = Math.min(n, params.maxLeaves, 2 ** Math.min(params.maxDepth, 30));
     const leafCapacity = Math.max(1, Math.min(n, maxLeaves));
     this.leafNode = new Int32Array(leafCapacity);

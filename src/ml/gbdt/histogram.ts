@@ -274,11 +274,10 @@ export function subtractHistogram(
 export class HistogramPool {
   private readonly free: Float64Array[] = [];
 
-  /** `create` makes a new buffer when none is free (on shared memory when another thread reads them). */
-  constructor(private readonly create: () => Float64Array) {}
+  constructor(private readonly length: number) {}
 
   acquire(): Float64Array {
-    return this.free.pop() ?? this.create();
+    return this.free.pop() ?? new Float64Array(this.length);
   }
 
   release(hist: Float64Array): void {
