@@ -106,16 +106,20 @@ function testMetric(task, yTrue, predicted) {
 /** Slipway's side of one dataset: train, score, batch and single-row prediction speed. */
 function slipway(d, split) {
   const started = performance.now();
-  const model = trainGbdt(split.train.X, split.train.y, {
-    objective: d.task === "regression" ? "squared_error" : "logistic",
-    learningRate: 0.1,
-    maxDepth: 6,
-    maxRounds: 1000,
-    earlyStoppingRounds: 50,
-    validationFraction: 0.1,
-    seed: SEED,
-    threads: THREADS,
-  });
+  const model = trainGbdt(
+    split.train.X,
+    split.train.y,
+    {
+      objective: d.task === "regression" ? "squared_error" : "logistic",
+      learningRate: 0.1,
+      maxDepth: 6,
+      maxRounds: 1000,
+      earlyStoppingRounds: 50,
+      validationFraction: 0.1,
+      seed: SEED,
+    },
+    { threads: THREADS },
+  );
   const trainSec = (performance.now() - started) / 1000;
   const predicted = model.predict(split.test.X);
   const batch = [];

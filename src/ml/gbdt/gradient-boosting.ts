@@ -156,9 +156,11 @@ class BoostingState {
       n,
       this.grad,
       this.hess,
+      mapper.isCategorical,
+      p,
       threads,
     );
-    this.grower = new TreeGrower(this.kernels, layout, mapper.isCategorical, (f, b) => mapper.rawThreshold(f, b), p);
+    this.grower = new TreeGrower(this.kernels, layout, (f, b) => mapper.rawThreshold(f, b), p);
     this.baseline = loss.baseline(y);
     this.raw = new Float64Array(n * K);
     for (let i = 0; i < n * K; i++) this.raw[i] = this.baseline[i % K];

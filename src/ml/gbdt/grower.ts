@@ -4,16 +4,17 @@
  * A node owns a contiguous range of `rowIndex`; splitting it partitions that range in place (stably, so row
  * indices stay ascending and the column reads of the histogram builder stay monotone). Only nodes that may still
  * be split get a histogram: the smaller child's is built from its rows and the larger child's is the parent's minus
- * it, computed in the parent's buffer.
+ * it, computed in the parent's buffer; both are searched in the same job (see `node-search.ts`), which the
+ * kernels share between threads.
  *
  * Depth-wise growth (XGBoost's default) expands nodes first in, first out, which splits level by level up to
  * `maxDepth`; loss-guided growth (LightGBM, scikit-learn) always expands the open node with the largest gain until
  * `maxLeaves` leaves exist. Leaf values are the Newton step −T(G)/(H + λ) times the learning rate.
  */
-import { type HistogramLayout, HistogramPool, type HistogramSource, subtractHistogram } from "./histogram.js";
-import { findBestSplit, leafWeight, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
+import type { HistogramLayout, HistogramSource } from "./histogram.js";
+import { leafWeight, SplitInfo, type SplitParams } from "./splitter.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
-import type { TreeKernels } from "./tree-kernels.js";
+import type { NodeJob, TreeKernels } from "./tree-kernels.js";
 
 /** Shape limits and step size of a tree. */
 export interface GrowerParams extends SplitParams {
@@ -36,7 +37,8 @@ class OpenNode {
   grad = 0;
   hess = 0;
   count = 0;
-  hist: Float64Array | null = null;
+  /** Histogram id in the kernels, −1 for none. */
+  hist = -1;
   readonly split = new SplitInfo();
 }
 
@@ -50,22 +52,30 @@ export class TreeGrower {
   readonly leafStart: Int32Array;
   readonly leafEnd: Int32Array;
   leafCount = 0;
-  private readonly pool: HistogramPool;
-  private readonly splitScratch = new SplitScratch();
   private readonly nodePool: OpenNode[] = [];
   private readonly open: OpenNode[] = [];
-  private readonly sums = { grad: 0, hess: 0, count: 0 };
+  private readonly smallSums = { grad: 0, hess: 0, count: 0 };
+  private readonly largeSums = { grad: 0, hess: 0, count: 0 };
+  private readonly job: NodeJob = {
+    built: -1,
+    start: 0,
+    end: 0,
+    parent: -1,
+    siblingStart: 0,
+    siblingEnd: 0,
+    builtSums: null,
+    parentSums: null,
+  };
+  private readonly unused = new SplitInfo();
 
   constructor(
     private readonly kernels: TreeKernels,
     private readonly layout: HistogramLayout,
-    private readonly isCategorical: Uint8Array,
     private readonly rawThreshold: RawThreshold,
     private readonly params: GrowerParams,
   ) {
     const n = kernels.rowIndex.length;
     this.rowIndex = kernels.rowIndex;
-    this.pool = new HistogramPool(layout.length);
     const maxLeaves = Math.min(n, params.maxLeaves, 2 ** Math.min(params.maxDepth, 30));
     const leafCapacity = Math.max(1, Math.min(n, maxLeaves));
     this.leafNode = new Int32Array(leafCapacity);
@@ -93,13 +103,13 @@ export class TreeGrower {
     }
     this.leafCount = 0;
     ensemble.beginTree();
+    this.kernels.setFeatures(features);
     const root = this.takeNode(ensemble.addNode(H, n), 0, 0, n, G, H, n);
     if (this.canSplit(root)) {
-      root.hist = this.pool.acquire();
-      this.kernels.buildHistogram(root.hist, source, features, 0, n);
-      this.evaluate(root, features);
-    } else this.makeLeaf(ensemble, root);
-    if (root.hist !== null) this.open.push(root);
+      root.hist = this.kernels.acquireHistogram();
+      this.runJob(source, root.hist, root, -1, null, root.split, this.unused);
+    }
+    this.settle(ensemble, root);
 
     let head = 0;
     let leaves = 1;
@@ -114,7 +124,7 @@ export class TreeGrower {
         this.open[pick] = t;
       }
       const node = this.open[head++];
-      this.splitNode(ensemble, source, node, features);
+      this.splitNode(ensemble, source, node);
       leaves++;
     }
     // Whatever is still open becomes a leaf (the leaf budget ran out).
@@ -140,7 +150,8 @@ export class TreeGrower {
     o.grad = grad;
     o.hess = hess;
     o.count = count;
-    o.hist = null;
+    o.hist = -1;
+    o.split.reset();
     return o;
   }
 
@@ -149,19 +160,29 @@ export class TreeGrower {
     return o.depth < p.maxDepth && o.count >= 2 * p.minSamplesLeaf && o.hess >= 2 * p.minChildWeight;
   }
 
-  /** Finds the node's best split; a node without one becomes a leaf and gives its histogram back. */
-  private evaluate(o: OpenNode, features: Int32Array): boolean {
-    this.sums.grad = o.grad;
-    this.sums.hess = o.hess;
-    this.sums.count = o.count;
-    const hist = o.hist!;
-    if (
-      findBestSplit(hist, this.layout, features, this.isCategorical, this.sums, this.params, o.split, this.splitScratch)
-    )
-      return true;
-    this.pool.release(hist);
-    o.hist = null;
-    return false;
+  /**
+   * Builds the histogram `built` over `node`'s rows, turns `parent` (when ≥ 0) into its sibling's, and searches
+   * the node (into `nodeBest`, when it may split) and the sibling (into `siblingBest`).
+   */
+  private runJob(
+    source: HistogramSource,
+    built: number,
+    node: OpenNode,
+    parent: number,
+    sibling: OpenNode | null,
+    nodeBest: SplitInfo,
+    siblingBest: SplitInfo,
+  ): void {
+    const job = this.job;
+    job.built = built;
+    job.start = node.start;
+    job.end = node.end;
+    job.parent = parent;
+    job.siblingStart = sibling?.start ?? 0;
+    job.siblingEnd = sibling?.end ?? 0;
+    job.builtSums = this.canSplit(node) ? sumsOf(node, this.smallSums) : null;
+    job.parentSums = sibling !== null && this.canSplit(sibling) ? sumsOf(sibling, this.largeSums) : null;
+    this.kernels.search(job, source, nodeBest, siblingBest);
   }
 
   private makeLeaf(ensemble: TreeEnsemble, o: OpenNode): void {
@@ -171,12 +192,12 @@ export class TreeGrower {
     this.leafNode[k] = o.node;
     this.leafStart[k] = o.start;
     this.leafEnd[k] = o.end;
-    if (o.hist !== null) this.pool.release(o.hist);
-    o.hist = null;
+    if (o.hist >= 0) this.kernels.releaseHistogram(o.hist);
+    o.hist = -1;
     this.nodePool.push(o);
   }
 
-  private splitNode(ensemble: TreeEnsemble, source: HistogramSource, o: OpenNode, features: Int32Array): void {
+  private splitNode(ensemble: TreeEnsemble, source: HistogramSource, o: OpenNode): void {
     const p = this.params;
     const s = o.split;
     const mid = this.partition(o.start, o.end, s.feature, s.isCategorical, s.bin, s.defaultLeft, s.catBits);
@@ -193,40 +214,32 @@ export class TreeGrower {
     const depth = o.depth + 1;
     const left = this.takeNode(leftNode, depth, o.start, mid, s.leftGrad, s.leftHess, mid - o.start);
     const right = this.takeNode(rightNode, depth, mid, o.end, s.rightGrad, s.rightHess, o.end - mid);
-    const parentHist = o.hist!;
-    o.hist = null;
+    const parentHist = o.hist;
+    o.hist = -1;
     this.nodePool.push(o);
 
-    const leftCan = this.canSplit(left);
-    const rightCan = this.canSplit(right);
     const small = left.count <= right.count ? left : right;
     const large = small === left ? right : left;
-    const smallCan = small === left ? leftCan : rightCan;
-    const largeCan = small === left ? rightCan : leftCan;
-    if (largeCan) {
-      small.hist = this.pool.acquire();
-      this.kernels.buildHistogram(small.hist, source, features, small.start, small.end);
-      subtractHistogram(parentHist, parentHist, small.hist, this.layout, features);
+    if (this.canSplit(large)) {
+      // The small child's histogram from its rows, the large child's in the parent's buffer.
+      small.hist = this.kernels.acquireHistogram();
       large.hist = parentHist;
-      if (!smallCan) {
-        this.pool.release(small.hist);
-        small.hist = null;
-      }
-    } else if (smallCan) {
+      this.runJob(source, small.hist, small, parentHist, large, small.split, large.split);
+    } else if (this.canSplit(small)) {
       small.hist = parentHist;
-      this.kernels.buildHistogram(small.hist, source, features, small.start, small.end);
+      this.runJob(source, small.hist, small, -1, null, small.split, this.unused);
     } else {
-      this.pool.release(parentHist);
+      this.kernels.releaseHistogram(parentHist);
     }
     // Children in node order, so depth-wise growth expands left before right.
-    this.settle(ensemble, left, features);
-    this.settle(ensemble, right, features);
+    this.settle(ensemble, left);
+    this.settle(ensemble, right);
   }
 
-  /** Queues a child with a valid split, or makes it a leaf. */
-  private settle(ensemble: TreeEnsemble, child: OpenNode, features: Int32Array): void {
-    if (child.hist !== null && this.evaluate(child, features)) this.open.push(child);
-    else this.makeLeaf(ensemble, child);
+  /** Queues a node with a valid split, or makes it a leaf (giving its histogram back). */
+  private settle(ensemble: TreeEnsemble, node: OpenNode): void {
+    if (node.hist >= 0 && node.split.feature >= 0 && this.canSplit(node)) this.open.push(node);
+    else this.makeLeaf(ensemble, node);
   }
 
   /** Partitions the node's rows by the split (see {@link TreeKernels.partition}); returns the middle. */
@@ -250,4 +263,11 @@ export class TreeGrower {
     }
     return this.kernels.partition(f, start, end);
   }
+}
+
+function sumsOf(o: OpenNode, out: { grad: number; hess: number; count: number }): typeof out {
+  out.grad = o.grad;
+  out.hess = o.hess;
+  out.count = o.count;
+  return out;
 }

@@ -270,21 +270,6 @@ export function subtractHistogram(
   }
 }
 
-/** A free list of histogram buffers, so growing a tree allocates only as many as are alive at once. */
-export class HistogramPool {
-  private readonly free: Float64Array[] = [];
-
-  constructor(private readonly length: number) {}
-
-  acquire(): Float64Array {
-    return this.free.pop() ?? new Float64Array(this.length);
-  }
-
-  release(hist: Float64Array): void {
-    this.free.push(hist);
-  }
-}
-
 /**
  * Source text of the accumulation kernels, for the helper thread of `tree-kernels.ts` (which cannot import
  * modules: it is started from a string, so it runs the very same code as this thread).
@@ -297,5 +282,7 @@ export function histogramKernelSource(): string {
     accumulateAll.toString(),
     accumulateAllWithHess.toString(),
     accumulateSome.toString(),
+    fillConstantHessian.toString(),
+    subtractHistogram.toString(),
   ].join("\n");
 }

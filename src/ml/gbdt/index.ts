@@ -12,12 +12,12 @@ export {
   buildHistogram,
   HIST_STRIDE,
   HistogramLayout,
-  HistogramPool,
   type HistogramSource,
   type SlotMatrix,
   slotMatrix,
   subtractHistogram,
 } from "./histogram.js";
+export { mergeSplit, type NodeContext, type NodeWork, SPLIT_WORDS, searchNode, writeSplit } from "./node-search.js";
 export { createLoss, type GbdtObjective, type Loss, type LossOptions, quantileOf, sigmoid } from "./losses.js";
 export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson, type PredictOptions } from "./model.js";
 export { PARALLEL_PREDICT_ROWS } from "./parallel-predict.js";
@@ -38,7 +38,9 @@ export {
 } from "./splitter.js";
 export { type CategoryTables, categoryTablesOf, TreeEnsemble, type TreeEnsembleArrays } from "./tree-ensemble.js";
 export {
+  FEATURE_SHARE_MIN,
   float64Array,
+  type NodeJob,
   PARALLEL_CELLS,
   partitionChunk,
   SPLIT_ROWS,

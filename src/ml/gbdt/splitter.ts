@@ -15,6 +15,9 @@
  */
 import { HIST_STRIDE, type HistogramLayout } from "./histogram.js";
 
+/** Values per histogram slot, under a name of this module: the helper thread runs these functions' source. */
+const STRIDE = HIST_STRIDE;
+
 /** The regularisation a split must respect. */
 export interface SplitParams {
   /** L2 on leaf weights (λ). */
@@ -172,8 +175,8 @@ function scanNumeric(
 ): void {
   const { lambda, alpha, minChildWeight, minSamplesLeaf } = params;
   const nb = layout.binCount[f];
-  const base = layout.offsets[f] * HIST_STRIDE;
-  const ms = base + nb * HIST_STRIDE;
+  const base = layout.offsets[f] * STRIDE;
+  const ms = base + nb * STRIDE;
   const gm = hist[ms];
   const hm = hist[ms + 1];
   const cm = hist[ms + 2];
@@ -189,7 +192,7 @@ function scanNumeric(
   // b = nb − 1 puts every non-missing row left: a split only when there are missing rows to send right.
   const lastBin = cm > 0 ? nb - 1 : nb - 2;
   for (let b = 0; b <= lastBin; b++) {
-    const s = base + b * HIST_STRIDE;
+    const s = base + b * STRIDE;
     const c = hist[s + 2];
     if (c === 0) continue;
     gl += hist[s];
@@ -275,12 +278,12 @@ function scanCategorical(
   scratch: SplitScratch,
 ): void {
   const nb = layout.binCount[f];
-  const base = layout.offsets[f] * HIST_STRIDE;
+  const base = layout.offsets[f] * STRIDE;
   const { bins, ratios } = scratch;
   // Candidates: categories with enough support; the missing bin (code nb) is one more category.
   let m = 0;
   for (let b = 0; b <= nb; b++) {
-    const s = base + b * HIST_STRIDE;
+    const s = base + b * STRIDE;
     if (hist[s + 2] < CATEGORY_SUPPORT) continue;
     const ratio = hist[s] / (hist[s + 1] + CATEGORY_SUPPORT);
     // Insertion into the sorted prefix (m ≤ 256; categorical features only).
@@ -305,7 +308,7 @@ function scanCategorical(
     let hl = 0;
     let cl = 0;
     for (let i = 0; i < maxLeft; i++) {
-      const s = base + bins[direction === 0 ? i : m - 1 - i] * HIST_STRIDE;
+      const s = base + bins[direction === 0 ? i : m - 1 - i] * STRIDE;
       gl += hist[s];
       hl += hist[s + 1];
       cl += hist[s + 2];
@@ -330,4 +333,27 @@ function scanCategorical(
       }
     }
   }
+}
+
+/**
+ * Source text of the split search, for the helper thread of `tree-kernels.ts` (started from a string, so it runs
+ * the very same code as this thread).
+ */
+export function splitterKernelSource(): string {
+  return [
+    `const STRIDE = ${HIST_STRIDE};`,
+    `const CATEGORY_SUPPORT = ${CATEGORY_SUPPORT};`,
+    `const MAX_CATEGORIES_LEFT = ${MAX_CATEGORIES_LEFT};`,
+    `const CATEGORY_BITSET_WORDS = ${CATEGORY_BITSET_WORDS};`,
+    thresholdL1.toString(),
+    leafScore.toString(),
+    SplitInfo.toString(),
+    SplitScratch.toString(),
+    findBestSplit.toString(),
+    candidateGain.toString(),
+    scanNumeric.toString(),
+    beats.toString(),
+    setNumeric.toString(),
+    scanCategorical.toString(),
+  ].join("\n");
 }

@@ -1,38 +1,66 @@
 /**
- * The two hot loops of growing a tree: accumulating a node's histogram and partitioning its rows. With
- * `threads = 2`, one helper thread takes the second half of a large node's rows while this thread builds the
- * first half's histogram, and this thread merges the two. It is compute parallelism only: the helper gets every
- * array through shared memory, does no I/O, and is told what to do through an Int32Array of control words
- * (Atomics), so training stays synchronous. Both threads spin briefly before sleeping: a job takes tens of
- * microseconds, and waking a sleeping thread costs about as much.
+ * The hot loops of growing a tree: a node's histograms and split searches (see `node-search.ts`) and the
+ * partition of its rows. With `threads = 2`, a helper thread shares the work in one of two ways, by the width of
+ * the tree's features:
  *
- * What was measured and left out: partitions (see {@link TreeKernels.partition}) and split searches on the helper
- * (half the features each) were slower than one thread, because the data the helper reads was just written by
- * this thread and crosses between the cores' caches; the same cost bounds the histogram hand-off to large nodes.
+ * - **Wide** (≥ {@link FEATURE_SHARE_MIN} features): the helper takes the second half of the features end to end.
+ *   It builds, subtracts and searches the histogram slots of its features, this thread those of the first half,
+ *   and only the helper's best split per node crosses back. Histogram buffers are on shared memory, but each
+ *   thread writes and reads only its own features' slots, so no histogram moves between the cores' caches.
+ * - **Narrow**: both threads would read every row for a few features each, and the rows' gathers dominate; so the
+ *   helper takes the second half of a large node's rows (≥ {@link SPLIT_ROWS}) into a histogram of its own, which
+ *   this thread adds to its half before the search. Measured on 180,000 × 10 rows, splitting features there was
+ *   slower than one thread; on 18,000 × 50, splitting features cut the search time by a third.
  *
- * Results do not depend on the thread count: a large node's histogram is always summed as two halves merged in
- * the same order (on one thread the second half simply runs on this thread). When the helper cannot start, or a
- * job throws, this thread does the work itself.
+ * It is compute parallelism only: the helper gets every array through shared memory, does no I/O, and is told what
+ * to do through an Int32Array of control words (Atomics), so training stays synchronous. Both threads spin briefly
+ * before sleeping: a node takes tens of microseconds, and waking a sleeping thread costs about as much. The
+ * partition stays on this thread: two half-partitions plus joining the runs were slower than one pass.
+ *
+ * Results do not depend on the thread count: every feature's histogram is summed over the same rows in the same
+ * order (a narrow tree's large node always as two halves), and the halves' best splits are merged as one scan in
+ * feature order would (see `mergeSplit`). When the helper cannot start, runs late (a busy machine), or a job
+ * throws, this thread does the helper's share itself.
  */
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { SlipwayError } from "../../core/index.js";
 import {
-  accumulateHistogram,
   addHistogram,
-  buildHistogram,
-  fillConstantHessian,
   type HistogramLayout,
   type HistogramSource,
   histogramKernelSource,
   type SlotMatrix,
-  zeroHistogram,
 } from "./histogram.js";
-
-/** Histograms of nodes with fewer rows are built in one piece on the calling thread. */
-export const SPLIT_ROWS = 8192;
+import {
+  accumulateNode,
+  finishNode,
+  mergeSplit,
+  NODE_KERNELS,
+  type NodeContext,
+  type NodeKernels,
+  type NodeWork,
+  nodeSearchSource,
+  SPLIT_WORDS,
+  searchNode,
+  writeSplit,
+} from "./node-search.js";
+import {
+  CATEGORY_BITSET_WORDS,
+  type NodeSums,
+  SplitInfo,
+  type SplitParams,
+  SplitScratch,
+  splitterKernelSource,
+} from "./splitter.js";
 
 /** Rows × features from which `trainGbdt` uses two threads by default. */
 export const PARALLEL_CELLS = 1_000_000;
+
+/** Trees over at least this many features share them between the threads; narrower trees share rows. */
+export const FEATURE_SHARE_MIN = 16;
+
+/** In a narrow tree, histograms of nodes with at least this many rows are summed as two halves of the rows. */
+export const SPLIT_ROWS = 8192;
 
 /**
  * Stable partition of `rowIndex[start … end)` by `goesLeft[code]`: rows going left are packed from `start` in
@@ -63,99 +91,194 @@ export function partitionChunk(
   return l;
 }
 
-/** Control words shared with the helper. */
-const SEQ = 0;
-const DONE = 1;
-const OP = 2;
-const START = 3;
-const END = 4;
-const WITH_HESS = 5;
-const FEATURES = 6;
-const GRAD_OFFSET = 7;
-const HESS_OFFSET = 8;
-const READY = 11;
-const FAILED = 12;
-const CONTROL_WORDS = 13;
-const OP_HISTOGRAM = 1;
+/** A node's work for {@link TreeKernels.search}, with histograms named by their ids. */
+export interface NodeJob {
+  /** Receives the histogram of `rowIndex[start … end)`. */
+  built: number;
+  start: number;
+  end: number;
+  /** The parent's histogram, which becomes the sibling's (parent − built); −1 for none. */
+  parent: number;
+  /** The sibling's rows (used only to rebuild its histogram when the helper fails mid-job). */
+  siblingStart: number;
+  siblingEnd: number;
+  /** Totals of the built node, to search it; null to not search it. */
+  builtSums: NodeSums | null;
+  /** Totals of the sibling, to search it; null to not search it. */
+  parentSums: NodeSums | null;
+}
+
+/** Control words shared with the helper (passed to it by name). */
+const WORDS = {
+  SEQ: 0,
+  DONE: 1,
+  OP: 2,
+  READY: 3,
+  FAILED: 4,
+  START: 5,
+  END: 6,
+  BUILT: 7,
+  PARENT: 8,
+  SEARCH_BUILT: 9,
+  SEARCH_PARENT: 10,
+  FEATURES_FROM: 11,
+  FEATURES_TO: 12,
+  GRAD_OFFSET: 13,
+  HESS_OFFSET: 14,
+  HISTOGRAMS: 15,
+} as const;
+const CONTROL_WORDS = 16;
+/** Float64 words: the constant hessian, then the built node's and the sibling's totals. */
+const NUMBERS = { CONSTANT_HESSIAN: 0, BUILT_SUMS: 1, PARENT_SUMS: 4 } as const;
+const NUMBER_WORDS = 7;
+const OP_SEARCH = 1;
+const OP_HISTOGRAM = 2;
 const OP_EXIT = 3;
 
-/** What the helper receives at start; every buffer is a SharedArrayBuffer. */
+/** What the helper receives at start; every array it writes, or that this thread rewrites, is shared memory. */
 interface HelperData {
+  words: typeof WORDS;
+  numbers: typeof NUMBERS;
   control: SharedArrayBuffer;
+  numberBlock: SharedArrayBuffer;
+  results: SharedArrayBuffer;
+  resultBits: SharedArrayBuffer;
   features: SharedArrayBuffer;
+  /** The narrow trees' second-half histogram. */
+  aux: SharedArrayBuffer;
   offsets: Int32Array;
+  binCount: Int32Array;
+  isCategorical: Uint8Array;
+  params: SplitParams;
   slots: SharedArrayBuffer;
   slotsAre16Bit: boolean;
   grad: SharedArrayBuffer;
   hess: SharedArrayBuffer;
   rowIndex: SharedArrayBuffer;
-  aux: SharedArrayBuffer;
+  /** New histogram buffers arrive here, one message each, before the first job that uses them. */
+  port: MessagePort;
   rows: number;
   cols: number;
+  histogramLength: number;
+  splitWords: number;
+  bitsetWords: number;
 }
 
-/** The kernels the helper calls, defined in its own scope from their source text. */
-interface HelperKernels {
-  zeroHistogram: typeof zeroHistogram;
-  accumulateHistogram: typeof accumulateHistogram;
+/** What the helper's scope provides besides its own source: the kernels and the synchronous message receive. */
+interface HelperScope {
+  kernels: NodeKernels;
+  searchNode: typeof searchNode;
+  accumulateNode: typeof accumulateNode;
+  writeSplit: typeof writeSplit;
+  SplitInfo: typeof SplitInfo;
+  SplitScratch: typeof SplitScratch;
+  receiveMessageOnPort: typeof receiveMessageOnPort;
 }
 
-/**
- * The helper's loop. Self-contained (its source is what the helper runs): control word indices are repeated as
- * literals, in the order of the constants above.
- */
-function helperMain(data: HelperData, kernels: HelperKernels): void {
+/** The helper's loop. Self-contained: its source is what the helper runs. */
+function helperMain(data: HelperData, k: HelperScope): void {
+  const W = data.words;
+  const N = data.numbers;
   const control = new Int32Array(data.control);
+  const numbers = new Float64Array(data.numberBlock);
+  const results = new Float64Array(data.results);
+  const resultBits = new Uint32Array(data.resultBits);
   const features = new Int32Array(data.features);
   const slots = data.slotsAre16Bit ? new Uint16Array(data.slots) : new Uint32Array(data.slots);
-  const rowIndex = new Int32Array(data.rowIndex);
   const aux = new Float64Array(data.aux);
-  Atomics.store(control, 11, 1);
-  Atomics.notify(control, 11);
+  const histograms: Float64Array[] = [];
+  const ctx = {
+    kernels: k.kernels,
+    layout: { offsets: data.offsets, binCount: data.binCount, length: data.histogramLength },
+    isCategorical: data.isCategorical,
+    rowIndex: new Int32Array(data.rowIndex),
+    params: data.params,
+    scratch: new k.SplitScratch(),
+  };
+  const builtBest = new k.SplitInfo();
+  const parentBest = new k.SplitInfo();
+  const builtSums = { grad: 0, hess: 0, count: 0 };
+  const parentSums = { grad: 0, hess: 0, count: 0 };
+  const source = {
+    slots,
+    cols: data.cols,
+    grad: new Float64Array(data.grad, 0, data.rows) as Float64Array,
+    hess: new Float64Array(data.hess, 0, data.rows) as Float64Array,
+    constantHessian: 0,
+  };
+  const work = {
+    built: new Float64Array(0) as Float64Array,
+    start: 0,
+    end: 0,
+    parent: null as Float64Array | null,
+    builtSums: null as typeof builtSums | null,
+    parentSums: null as typeof parentSums | null,
+  };
+  Atomics.store(control, W.READY, 1);
+  Atomics.notify(control, W.READY);
   let seq = 0;
   for (;;) {
     // Spin (about a millisecond) before sleeping: during training the next job follows within microseconds.
-    for (let spin = 0; spin < 200000 && Atomics.load(control, 0) === seq; spin++);
-    if (Atomics.load(control, 0) === seq) Atomics.wait(control, 0, seq);
-    const next = Atomics.load(control, 0);
+    for (let spin = 0; spin < 200000 && Atomics.load(control, W.SEQ) === seq; spin++);
+    if (Atomics.load(control, W.SEQ) === seq) Atomics.wait(control, W.SEQ, seq);
+    const next = Atomics.load(control, W.SEQ);
     if (next === seq) continue;
     seq = next;
-    const op = control[2];
+    const op = control[W.OP];
     if (op === 3) return;
     try {
-      if (op === 1) {
-        const fs = features.subarray(0, control[6]);
-        const grad = new Float64Array(data.grad, control[7] * 8, data.rows);
-        const hess = new Float64Array(data.hess, control[8] * 8, data.rows);
-        kernels.zeroHistogram(aux, data.offsets, fs);
-        kernels.accumulateHistogram(
-          aux,
-          slots,
-          data.cols,
-          fs,
-          grad,
-          hess,
-          control[5] === 1,
-          rowIndex,
-          control[3],
-          control[4],
-        );
+      while (histograms.length < control[W.HISTOGRAMS]) {
+        const m = k.receiveMessageOnPort(data.port);
+        if (m === undefined) throw new Error("a histogram buffer did not arrive");
+        histograms.push(new Float64Array(m.message as SharedArrayBuffer));
       }
-    } catch {
-      // Reported through the control word; the calling thread redoes the job.
-      control[12] = 1;
+      if (source.grad.byteOffset !== control[W.GRAD_OFFSET] * 8) {
+        source.grad = new Float64Array(data.grad, control[W.GRAD_OFFSET] * 8, data.rows);
+      }
+      if (source.hess.byteOffset !== control[W.HESS_OFFSET] * 8) {
+        source.hess = new Float64Array(data.hess, control[W.HESS_OFFSET] * 8, data.rows);
+      }
+      source.constantHessian = numbers[N.CONSTANT_HESSIAN];
+      builtSums.grad = numbers[N.BUILT_SUMS];
+      builtSums.hess = numbers[N.BUILT_SUMS + 1];
+      builtSums.count = numbers[N.BUILT_SUMS + 2];
+      parentSums.grad = numbers[N.PARENT_SUMS];
+      parentSums.hess = numbers[N.PARENT_SUMS + 1];
+      parentSums.count = numbers[N.PARENT_SUMS + 2];
+      work.built = histograms[control[W.BUILT]];
+      work.start = control[W.START];
+      work.end = control[W.END];
+      work.parent = control[W.PARENT] >= 0 ? histograms[control[W.PARENT]] : null;
+      work.builtSums = control[W.SEARCH_BUILT] === 1 ? builtSums : null;
+      work.parentSums = control[W.SEARCH_PARENT] === 1 ? parentSums : null;
+      const fs = features.subarray(control[W.FEATURES_FROM], control[W.FEATURES_TO]);
+      if (op === 2) {
+        k.accumulateNode(aux, ctx, source, fs, work.start, work.end);
+      } else {
+        k.searchNode(ctx, source, fs, work, builtBest, parentBest);
+        k.writeSplit(builtBest, results, 0, resultBits, 0);
+        k.writeSplit(parentBest, results, data.splitWords, resultBits, data.bitsetWords);
+      }
+    } catch (e) {
+      // Reported through the control word (and the reason through the port); the calling thread redoes the job.
+      data.port.postMessage(String(e));
+      control[W.FAILED] = 1;
     }
-    Atomics.store(control, 1, seq);
-    Atomics.notify(control, 1);
+    Atomics.store(control, W.DONE, seq);
+    Atomics.notify(control, W.DONE);
   }
 }
 
 function helperSource(): string {
   return [
     '"use strict";',
-    'const { workerData } = require("node:worker_threads");',
+    'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
     histogramKernelSource(),
-    `(${helperMain.toString()})(workerData, { zeroHistogram, accumulateHistogram });`,
+    splitterKernelSource(),
+    nodeSearchSource(),
+    `(${helperMain.toString()})(workerData, {
+      kernels: { zeroHistogram, accumulateHistogram, fillConstantHessian, subtractHistogram, findBestSplit },
+      searchNode, accumulateNode, writeSplit, SplitInfo, SplitScratch, receiveMessageOnPort });`,
   ].join("\n");
 }
 
@@ -180,7 +303,7 @@ const MAX_WAIT_SHARE = 1;
 /** How long the calling thread waits for the helper before treating it as lost. */
 const HELPER_TIMEOUT_MS = 60_000;
 
-/** Histogram and partition kernels over one training set's arrays, on one or two threads. */
+/** Histogram, split-search and partition kernels over one training set's arrays, on one or two threads. */
 export class TreeKernels {
   /** Column-major bin codes (what partitioning reads). */
   readonly codes: Uint8Array;
@@ -191,10 +314,22 @@ export class TreeKernels {
   /** Per split: 1 for the codes that go left (filled by the grower before {@link partition}). */
   readonly goesLeft: Uint8Array;
   private readonly scratch: Int32Array;
-  private readonly aux: Float64Array;
   private readonly rows: number;
+  private readonly shared: boolean;
+  private readonly ctx: NodeContext;
+  private readonly aux: Float64Array;
+  private readonly histograms: Float64Array[] = [];
+  private readonly freeHistograms: number[] = [];
+  /** This tree's features, whether the threads share them, and this thread's share (all without a helper). */
+  private features: Int32Array = new Int32Array(0);
+  private sharesFeatures = false;
+  private ownFeatures: Int32Array = new Int32Array(0);
   private control: Int32Array | null = null;
+  private numbers: Float64Array | null = null;
+  private results: Float64Array | null = null;
+  private resultBits: Uint32Array | null = null;
   private sharedFeatures: Int32Array | null = null;
+  private port: MessagePort | null = null;
   /** Hand-off timing over the current window of jobs (see {@link noteTiming}). */
   private postedAt = 0;
   private ownTime = 0;
@@ -202,6 +337,18 @@ export class TreeKernels {
   private jobs = 0;
   private worker: Worker | null = null;
   private seq = 0;
+  private readonly spare = [new SplitInfo(), new SplitInfo()];
+  /** The fields of a histogram-only job that do not vary. */
+  private readonly halfJob: NodeJob = {
+    built: 0,
+    start: 0,
+    end: 0,
+    parent: -1,
+    siblingStart: 0,
+    siblingEnd: 0,
+    builtSums: null,
+    parentSums: null,
+  };
   /** Why the helper stopped being used, if it did (kept for diagnosis; the work is redone locally). */
   helperError: unknown = null;
 
@@ -216,18 +363,31 @@ export class TreeKernels {
     rows: number,
     grad: Float64Array,
     hess: Float64Array,
+    isCategorical: Uint8Array,
+    params: SplitParams,
     threads: number,
   ) {
     this.rows = rows;
-    const shared = threads > 1 && grad.buffer instanceof SharedArrayBuffer && hess.buffer instanceof SharedArrayBuffer;
+    this.shared =
+      threads > 1 &&
+      layout.binCount.length > 1 &&
+      grad.buffer instanceof SharedArrayBuffer &&
+      hess.buffer instanceof SharedArrayBuffer;
     this.codes = codes;
-    this.slots = shared ? sharedCopy(slots) : slots;
-    const int32 = (n: number) => (shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
-    this.rowIndex = int32(rows);
+    this.slots = this.shared ? sharedCopy(slots) : slots;
+    this.rowIndex = this.shared ? new Int32Array(new SharedArrayBuffer(rows * 4)) : new Int32Array(rows);
     this.scratch = new Int32Array(rows);
     this.goesLeft = new Uint8Array(256);
-    this.aux = float64Array(layout.length, shared);
-    if (shared) this.startHelper(grad, hess);
+    this.aux = float64Array(layout.length, this.shared);
+    this.ctx = {
+      kernels: NODE_KERNELS,
+      layout,
+      isCategorical,
+      rowIndex: this.rowIndex,
+      params,
+      scratch: new SplitScratch(),
+    };
+    if (this.shared) this.startHelper(grad, hess, isCategorical, params);
   }
 
   /** Whether a helper thread is running. */
@@ -235,27 +395,45 @@ export class TreeKernels {
     return this.worker !== null;
   }
 
-  private startHelper(grad: Float64Array, hess: Float64Array): void {
-    const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
-    const features = new Int32Array(new SharedArrayBuffer(this.layout.binCount.length * 4));
+  private startHelper(grad: Float64Array, hess: Float64Array, isCategorical: Uint8Array, params: SplitParams): void {
+    const block = (bytes: number) => new SharedArrayBuffer(bytes);
+    const control = new Int32Array(block(CONTROL_WORDS * 4));
+    const numbers = new Float64Array(block(NUMBER_WORDS * 8));
+    const results = new Float64Array(block(2 * SPLIT_WORDS * 8));
+    const resultBits = new Uint32Array(block(2 * CATEGORY_BITSET_WORDS * 4));
+    const features = new Int32Array(block(this.layout.binCount.length * 4));
+    const { port1, port2 } = new MessageChannel();
     const data: HelperData = {
+      words: WORDS,
+      numbers: NUMBERS,
       control: control.buffer as SharedArrayBuffer,
+      numberBlock: numbers.buffer as SharedArrayBuffer,
+      results: results.buffer as SharedArrayBuffer,
+      resultBits: resultBits.buffer as SharedArrayBuffer,
       features: features.buffer as SharedArrayBuffer,
+      aux: this.aux.buffer as SharedArrayBuffer,
       offsets: this.layout.offsets,
+      binCount: this.layout.binCount,
+      isCategorical,
+      params: { ...params },
       slots: this.slots.buffer as SharedArrayBuffer,
       slotsAre16Bit: this.slots instanceof Uint16Array,
       grad: grad.buffer as SharedArrayBuffer,
       hess: hess.buffer as SharedArrayBuffer,
       rowIndex: this.rowIndex.buffer as SharedArrayBuffer,
-      aux: this.aux.buffer as SharedArrayBuffer,
+      port: port2,
       rows: this.rows,
       cols: this.layout.binCount.length,
+      histogramLength: this.layout.length,
+      splitWords: SPLIT_WORDS,
+      bitsetWords: CATEGORY_BITSET_WORDS,
     };
     let worker: Worker;
     try {
-      worker = new Worker(helperSource(), { eval: true, workerData: data });
+      worker = new Worker(helperSource(), { eval: true, workerData: data, transferList: [port2] });
     } catch (e) {
       this.helperError = e;
+      port1.close();
       return;
     }
     worker.unref();
@@ -263,14 +441,24 @@ export class TreeKernels {
     worker.on("error", (e) => {
       this.helperError = e;
     });
-    if (Atomics.wait(control, READY, 0, HELPER_TIMEOUT_MS) === "timed-out" && Atomics.load(control, READY) !== 1) {
+    if (
+      Atomics.wait(control, WORDS.READY, 0, HELPER_TIMEOUT_MS) === "timed-out" &&
+      Atomics.load(control, WORDS.READY) !== 1
+    ) {
       this.helperError = new Error("the helper thread did not start");
+      port1.close();
       void worker.terminate();
       return;
     }
     this.worker = worker;
     this.control = control;
+    this.numbers = numbers;
+    this.results = results;
+    this.resultBits = resultBits;
     this.sharedFeatures = features;
+    this.port = port1;
+    // Buffers made before the helper started (none so far) would be sent here.
+    for (const h of this.histograms) port1.postMessage(h.buffer);
   }
 
   /** Stops the helper (it exits on its own; nothing to wait for). */
@@ -279,38 +467,163 @@ export class TreeKernels {
     this.post(OP_EXIT);
     this.control = null;
     this.worker = null;
+    this.port?.close();
+    this.port = null;
+    this.ownFeatures = this.features;
   }
 
-  private post(op: number): void {
+  /** A histogram buffer's id (see {@link histogram}); buffers are reused after {@link releaseHistogram}. */
+  acquireHistogram(): number {
+    const free = this.freeHistograms.pop();
+    if (free !== undefined) return free;
+    const h = float64Array(this.layout.length, this.shared);
+    this.histograms.push(h);
+    this.port?.postMessage(h.buffer);
+    return this.histograms.length - 1;
+  }
+
+  releaseHistogram(id: number): void {
+    this.freeHistograms.push(id);
+  }
+
+  /** The buffer of a histogram id (its slots are filled only for the features of the tree's searches). */
+  histogram(id: number): Float64Array {
+    return this.histograms[id];
+  }
+
+  /** Sets the features of the tree about to grow (ascending). */
+  setFeatures(features: Int32Array): void {
+    this.features = features;
+    this.sharesFeatures = features.length >= FEATURE_SHARE_MIN;
+    this.ownFeatures = features;
+    if (this.control === null) return;
+    this.sharedFeatures!.set(features);
+    if (this.sharesFeatures) this.ownFeatures = features.subarray(0, features.length >>> 1);
+  }
+
+  /**
+   * Runs one node's work over this tree's features (see `searchNode`): `builtBest` and `parentBest` receive the
+   * best splits of the built node and of its sibling (feature −1 for none).
+   */
+  search(job: NodeJob, source: HistogramSource, builtBest: SplitInfo, parentBest: SplitInfo): void {
+    const work: NodeWork = {
+      built: this.histograms[job.built],
+      start: job.start,
+      end: job.end,
+      parent: job.parent >= 0 ? this.histograms[job.parent] : null,
+      builtSums: job.builtSums,
+      parentSums: job.parentSums,
+    };
+    const features = this.features;
+    if (!this.sharesFeatures) {
+      if (job.end - job.start < SPLIT_ROWS) searchNode(this.ctx, source, features, work, builtBest, parentBest);
+      else this.searchInHalves(work, source, builtBest, parentBest);
+      return;
+    }
+    const own = this.ownFeatures.length;
+    const posted = own < features.length && this.post(OP_SEARCH, job, source, own, features.length);
+    searchNode(this.ctx, source, this.ownFeatures, work, builtBest, parentBest);
+    if (!posted) return;
+    const results = this.results!;
+    const bits = this.resultBits!;
+    if (!this.await()) this.redoHelperShare(job, work, source, results, bits);
+    mergeSplit(builtBest, results, 0, bits, 0);
+    mergeSplit(parentBest, results, SPLIT_WORDS, bits, CATEGORY_BITSET_WORDS);
+  }
+
+  /** A narrow tree's large node: the second half of its rows on the helper (or here), then the search here. */
+  private searchInHalves(work: NodeWork, source: HistogramSource, builtBest: SplitInfo, parentBest: SplitInfo): void {
+    const { features, ctx, aux } = this;
+    const mid = work.start + ((work.end - work.start) >>> 1);
+    const posted =
+      this.control !== null &&
+      this.post(OP_HISTOGRAM, { ...this.halfJob, start: mid, end: work.end }, source, 0, features.length);
+    accumulateNode(work.built, ctx, source, features, work.start, mid);
+    if (!posted || !this.await()) accumulateNode(aux, ctx, source, features, mid, work.end);
+    addHistogram(work.built, aux, this.layout.offsets, features);
+    finishNode(ctx, source, features, work, builtBest, parentBest);
+  }
+
+  /**
+   * The helper's share of a job it failed, done here into `results`: its slots of the parent histogram may be
+   * half subtracted, so the sibling's histogram is rebuilt from the sibling's rows.
+   */
+  private redoHelperShare(
+    job: NodeJob,
+    work: NodeWork,
+    source: HistogramSource,
+    results: Float64Array,
+    bits: Uint32Array,
+  ): void {
+    const theirs = this.features.subarray(this.features.length >>> 1);
+    const [a, b] = this.spare;
+    searchNode(this.ctx, source, theirs, { ...work, parent: null }, a, b);
+    writeSplit(a, results, 0, bits, 0);
+    b.reset();
+    if (work.parent !== null) {
+      const sibling = { ...work, built: work.parent, start: job.siblingStart, end: job.siblingEnd, parent: null };
+      searchNode(this.ctx, source, theirs, { ...sibling, builtSums: job.parentSums }, b, a);
+    }
+    writeSplit(b, results, SPLIT_WORDS, bits, CATEGORY_BITSET_WORDS);
+  }
+
+  private post(op: number, job?: NodeJob, source?: HistogramSource, from = 0, to = 0): boolean {
     const control = this.control!;
+    if (job !== undefined && source !== undefined) {
+      const numbers = this.numbers!;
+      control[WORDS.FEATURES_FROM] = from;
+      control[WORDS.FEATURES_TO] = to;
+      control[WORDS.START] = job.start;
+      control[WORDS.END] = job.end;
+      control[WORDS.BUILT] = job.built;
+      control[WORDS.PARENT] = job.parent;
+      control[WORDS.SEARCH_BUILT] = job.builtSums === null ? 0 : 1;
+      control[WORDS.SEARCH_PARENT] = job.parentSums === null ? 0 : 1;
+      control[WORDS.GRAD_OFFSET] = source.grad.byteOffset / 8;
+      control[WORDS.HESS_OFFSET] = source.hess.byteOffset / 8;
+      control[WORDS.HISTOGRAMS] = this.histograms.length;
+      numbers[NUMBERS.CONSTANT_HESSIAN] = source.constantHessian;
+      if (job.builtSums !== null) {
+        numbers[NUMBERS.BUILT_SUMS] = job.builtSums.grad;
+        numbers[NUMBERS.BUILT_SUMS + 1] = job.builtSums.hess;
+        numbers[NUMBERS.BUILT_SUMS + 2] = job.builtSums.count;
+      }
+      if (job.parentSums !== null) {
+        numbers[NUMBERS.PARENT_SUMS] = job.parentSums.grad;
+        numbers[NUMBERS.PARENT_SUMS + 1] = job.parentSums.hess;
+        numbers[NUMBERS.PARENT_SUMS + 2] = job.parentSums.count;
+      }
+    }
     this.postedAt = performance.now();
-    control[OP] = op;
+    control[WORDS.OP] = op;
     this.seq++;
-    Atomics.store(control, SEQ, this.seq);
-    Atomics.notify(control, SEQ);
+    Atomics.store(control, WORDS.SEQ, this.seq);
+    Atomics.notify(control, WORDS.SEQ);
+    return true;
   }
 
   /**
    * Waits for the posted job; false (and the helper is dropped) when it failed. It spins briefly first: the
-   * helper usually finishes within microseconds of the calling thread's half, and waking from a futex costs
-   * tens of microseconds.
+   * helper usually finishes within microseconds of this thread's share, and waking from a futex costs tens of
+   * microseconds.
    */
   private await(): boolean {
     const control = this.control!;
     const ownDone = performance.now();
-    for (let spin = 0; spin < SPIN_CHECKS && Atomics.load(control, DONE) !== this.seq; spin++);
+    for (let spin = 0; spin < SPIN_CHECKS && Atomics.load(control, WORDS.DONE) !== this.seq; spin++);
     for (;;) {
-      const done = Atomics.load(control, DONE);
+      const done = Atomics.load(control, WORDS.DONE);
       if (done === this.seq) break;
       if (
-        Atomics.wait(control, DONE, done, HELPER_TIMEOUT_MS) === "timed-out" &&
-        Atomics.load(control, DONE) === done
+        Atomics.wait(control, WORDS.DONE, done, HELPER_TIMEOUT_MS) === "timed-out" &&
+        Atomics.load(control, WORDS.DONE) === done
       ) {
         throw new SlipwayError("SLP_INTERNAL", "the GBDT helper thread stopped answering");
       }
     }
-    if (control[FAILED] !== 0) {
-      this.helperError = new Error("a job failed on the helper thread");
+    if (control[WORDS.FAILED] !== 0) {
+      const reason = this.port === null ? undefined : receiveMessageOnPort(this.port)?.message;
+      this.helperError = new Error(`a job failed on the helper thread: ${String(reason)}`);
       this.close();
       return false;
     }
@@ -319,8 +632,8 @@ export class TreeKernels {
   }
 
   /**
-   * Drops the helper when waiting for it costs more than it saves: a job split in two pays off while the wait
-   * after this thread's half is shorter than that half. On a machine whose other core is busy, the helper's half
+   * Drops the helper when waiting for it costs more than it saves: sharing a job pays off while the wait after
+   * this thread's share is shorter than that share. On a machine whose other core is busy, the helper's share
    * runs late and two threads are slower than one; training then goes on here alone (the model is the same).
    */
   private noteTiming(ownDone: number): void {
@@ -333,40 +646,6 @@ export class TreeKernels {
     }
     this.ownTime = 0;
     this.waitTime = 0;
-  }
-
-  /** `hist` = the histogram of `features` over `rowIndex[start … end)`. */
-  buildHistogram(hist: Float64Array, source: HistogramSource, features: Int32Array, start: number, end: number): void {
-    const n = end - start;
-    if (n < SPLIT_ROWS) {
-      buildHistogram(hist, this.layout, source, features, this.rowIndex, start, end);
-      return;
-    }
-    const { slots, cols, grad, hess, constantHessian } = source;
-    const offsets = this.layout.offsets;
-    const withHess = constantHessian === 0;
-    const mid = start + (n >>> 1);
-    let helped = false;
-    if (this.control !== null) {
-      const control = this.control;
-      this.sharedFeatures!.set(features);
-      control[START] = mid;
-      control[END] = end;
-      control[FEATURES] = features.length;
-      control[WITH_HESS] = withHess ? 1 : 0;
-      control[GRAD_OFFSET] = grad.byteOffset / 8;
-      control[HESS_OFFSET] = hess.byteOffset / 8;
-      this.post(OP_HISTOGRAM);
-      helped = true;
-    }
-    zeroHistogram(hist, offsets, features);
-    accumulateHistogram(hist, slots, cols, features, grad, hess, withHess, this.rowIndex, start, mid);
-    if (!helped || !this.await()) {
-      zeroHistogram(this.aux, offsets, features);
-      accumulateHistogram(this.aux, slots, cols, features, grad, hess, withHess, this.rowIndex, mid, end);
-    }
-    addHistogram(hist, this.aux, offsets, features);
-    if (!withHess) fillConstantHessian(hist, offsets, features, constantHessian);
   }
 
   /**

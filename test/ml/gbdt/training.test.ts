@@ -1,11 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
   BinMapper,
+  FEATURE_SHARE_MIN,
+  float64Array,
   type GbdtMatrix,
   type GbdtModel,
   GbdtModel as Model,
+  HistogramLayout,
   PARALLEL_PREDICT_ROWS,
-  SPLIT_ROWS,
+  resolveParams,
+  SplitInfo,
+  slotMatrix,
+  TreeKernels,
   trainGbdt,
 } from "../../../src/ml/gbdt/index.js";
 import { Rng } from "../../../src/ml/random.js";
@@ -105,11 +111,10 @@ describe("regression on Friedman #1", () => {
 });
 
 describe("determinism", () => {
-  const { X, y } = friedman1(3 * SPLIT_ROWS + 500, 1, 2);
+  const { X, y } = friedman1(25_000, 1, 2);
   const sampled = { maxRounds: 15, subsample: 0.7, colsampleByTree: 0.6, earlyStoppingRounds: 0 };
 
   it("gives the same model on one thread and on two (histograms and split searches shared between threads)", () => {
-    expect(X.rows).toBeGreaterThan(2 * SPLIT_ROWS);
     // Feature 7 (in the helper's half of the split search) becomes a category code that carries signal.
     const Xm = withMissing(X, [0, 3], 0.1, 9);
     const yc = y.slice();
@@ -123,6 +128,93 @@ describe("determinism", () => {
     expect(one.featureImportance("split")[7]).toBeGreaterThan(0);
     expect(Array.from(two.ensemble.value)).toEqual(Array.from(one.ensemble.value));
     expect(Array.from(two.predict(Xm))).toEqual(Array.from(one.predict(Xm)));
+  });
+
+  it("gives the same model on one thread and on two when the threads share a wide tree's features", () => {
+    // 24 features (the 10 of Friedman #1 and 14 of noise): at least FEATURE_SHARE_MIN, so the helper searches
+    // the second half, where the categorical feature (20) and a column with missing values (22) lie.
+    const n = 4000;
+    const base = friedman1(n, 1, 8);
+    const cols = 24;
+    const data = new Float64Array(n * cols);
+    const rng = new Rng(3);
+    const yc = base.y.slice();
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < cols; j++) data[i * cols + j] = j < 10 ? base.X.data[i * 10 + j] : rng.next();
+      data[i * cols + 20] = i % 6;
+      yc[i] += i % 6 === 4 ? 4 : 0;
+      if (i % 7 === 0) data[i * cols + 22] = Number.NaN;
+    }
+    expect(cols).toBeGreaterThanOrEqual(FEATURE_SHARE_MIN);
+    const Xw = { rows: n, cols, data };
+    const params = { maxRounds: 12, colsampleByTree: 0.9, earlyStoppingRounds: 0, seed: 6, categoricalFeatures: [20] };
+    const one = trainGbdt(Xw, yc, params, { threads: 1 });
+    const two = trainGbdt(Xw, yc, params, { threads: 2 });
+    expect(one.featureImportance("split")[20]).toBeGreaterThan(0);
+    expect(Array.from(two.ensemble.value)).toEqual(Array.from(one.ensemble.value));
+    expect(Array.from(two.ensemble.feature)).toEqual(Array.from(one.ensemble.feature));
+  });
+
+  it("searches the second half of a wide node's features on the helper thread", () => {
+    const n = 3000;
+    const cols = 20;
+    const rng = new Rng(12);
+    const data = Float64Array.from({ length: n * cols }, () => rng.next());
+    const X = { rows: n, cols, data };
+    const mapper = BinMapper.fit(X);
+    const binned = mapper.transform(X);
+    const layout = new HistogramLayout(mapper.binCount);
+    const params = resolveParams({}, new Float64Array(n));
+    const grad = float64Array(n, true);
+    const hess = float64Array(n, true);
+    // The gradient follows feature 17 only, so the best split is in the helper's half.
+    for (let i = 0; i < n; i++) {
+      grad[i] = data[i * cols + 17] > 0.3 ? 1 : -1;
+      hess[i] = 1;
+    }
+    const features = Int32Array.from({ length: cols }, (_, f) => f);
+    const best = (threads: number) => {
+      const kernels = new TreeKernels(
+        layout,
+        binned.codes,
+        slotMatrix(layout, binned.codes, n),
+        n,
+        grad,
+        hess,
+        mapper.isCategorical,
+        params,
+        threads,
+      );
+      try {
+        for (let i = 0; i < n; i++) kernels.rowIndex[i] = i;
+        kernels.setFeatures(features);
+        const split = new SplitInfo();
+        const source = { slots: kernels.slots, cols, grad, hess, constantHessian: 0 };
+        let G = 0;
+        for (let i = 0; i < n; i++) G += grad[i];
+        const job = {
+          built: kernels.acquireHistogram(),
+          start: 0,
+          end: n,
+          parent: -1,
+          siblingStart: 0,
+          siblingEnd: 0,
+          builtSums: { grad: G, hess: n, count: n },
+          parentSums: null,
+        };
+        kernels.search(job, source, split, new SplitInfo());
+        return { split, parallel: kernels.parallel, error: kernels.helperError };
+      } finally {
+        kernels.close();
+      }
+    };
+    const two = best(2);
+    expect(two.error).toBeNull();
+    expect(two.parallel).toBe(true);
+    expect(two.split.feature).toBe(17);
+    const one = best(1);
+    expect(one.parallel).toBe(false);
+    expect({ ...two.split }).toEqual({ ...one.split });
   });
 
   it("repeats with a seed and differs with another", () => {
