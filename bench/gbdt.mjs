@@ -16,6 +16,8 @@ const { fail, run, ensureBuilt, ensurePython } = benchKit("gbdt");
 const SEED = 42;
 const THREADS = 2;
 const LATENCY_CALLS = 2000;
+/** Timed batch predictions per method (as the baselines' BATCH_CALLS): one takes milliseconds. */
+const BATCH_CALLS = 21;
 const BASELINES_PY = join(ROOT, "bench", "python", "gbdt_baselines.py");
 const TARGETS = { metricRatio: 1.01, trainRatio: 1.5, singleRowUs: 20 };
 
@@ -124,7 +126,7 @@ function slipway(d, split) {
   const predicted = model.predict(split.test.X);
   const batch = [];
   const out = new Float64Array(split.test.X.rows);
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < BATCH_CALLS; k++) {
     const t = performance.now();
     model.predict(split.test.X, out);
     batch.push((performance.now() - t) / 1000);

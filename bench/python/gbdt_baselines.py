@@ -36,7 +36,7 @@ Protocol, the same for both libraries:
   (XGBoost: none beats the best so far) and keeps all n_iter_ iterations, including the non-improving tail, so
   roundsTrained = roundsUsed = n_iter_. trainSec is one fit() call (binning included).
 - predictRowsPerSec: the whole test set in one call (XGBoost inplace_predict, sklearn predict / predict_proba),
-  the median of 3 calls. singleRowUs: median (and 90th percentile) wall time in microseconds of latencyCalls calls
+  the median of 21 calls (one call is a few milliseconds: a single pause would decide a median of 3). singleRowUs: median (and 90th percentile) wall time in microseconds of latencyCalls calls
   on one (1, cols) row each, cycling through the test rows after 100 warm-up calls; XGBoost inplace_predict, sklearn
   predict (regression) or predict_proba (binary, so both return probabilities).
 """
@@ -107,10 +107,13 @@ def test_metrics(task, y_test, predicted):
     return {"logloss": float(log_loss(y_test, p, labels=[0, 1])), "auc": float(roc_auc_score(y_test, p))}
 
 
+BATCH_CALLS = 21
+
+
 def batch_rate(predict, X):
-    """Rows per second of predicting all of X at once: the median of 3 calls; also returns the predictions."""
+    """Rows per second of predicting all of X at once: the median of BATCH_CALLS calls; also returns the predictions."""
     seconds = []
-    for _ in range(3):
+    for _ in range(BATCH_CALLS):
         start = time.perf_counter()
         predicted = predict(X)
         seconds.append(time.perf_counter() - start)
