@@ -229,7 +229,7 @@ export function predictNumericRows(
     const b1 = Math.min(r1, b0 + 64);
     for (let r = b0; r < b1; r++) for (let k = 0; k < K; k++) out[r * K + k] = baseline[k];
     let complete = true;
-    for (let i = b0 * cols; i < b1 * cols && complete; i++) complete = data[i] === data[i];
+    for (let i = b0 * cols; i < b1 * cols && complete; i++) complete = !Number.isNaN(data[i]);
     for (let g = 0; 4 * g < T; g++) {
       const last = Math.min(T, 4 * g + 4);
       let r = b0;
@@ -247,5 +247,7 @@ export function predictNumericRows(
 
 /** Source text of the numeric kernels, for the helper thread. */
 export function numericKernelSource(): string {
-  return [addNumericGroup, addNumericGroupTwoRows, addNumericGroupTwoRowsComplete, predictNumericRows].map((fn) => fn.toString()).join("\n");
+  return [addNumericGroup, addNumericGroupTwoRows, addNumericGroupTwoRowsComplete, predictNumericRows]
+    .map((fn) => fn.toString())
+    .join("\n");
 }
