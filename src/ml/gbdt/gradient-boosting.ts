@@ -160,7 +160,7 @@ class BoostingState {
       p,
       threads,
     );
-    this.grower = new TreeGrower(this.kernels, layout, (f, b) => mapper.rawThreshold(f, b), p);
+    this.grower = new TreeGrower(this.kernels, (f, b) => mapper.rawThreshold(f, b), p);
     this.baseline = loss.baseline(y);
     this.raw = new Float64Array(n * K);
     for (let i = 0; i < n * K; i++) this.raw[i] = this.baseline[i % K];

@@ -11,7 +11,9 @@
  * `maxDepth`; loss-guided growth (LightGBM, scikit-learn) always expands the open node with the largest gain until
  * `maxLeaves` leaves exist. Leaf values are the Newton step −T(G)/(H + λ) times the learning rate.
  */
-import type { HistogramLayout, HistogramSource } from "./histogram.js";
+import { SlipwayError } from "../../core/index.js";
+import type { HistogramSource } from "./histogram.js";
+import { LEVEL_BATCH, type LevelJob, writeLevelJob } from "./level-jobs.js";
 import { leafWeight, SplitInfo, type SplitParams } from "./splitter.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
 import type { NodeJob, TreeKernels } from "./tree-kernels.js";
@@ -67,10 +69,22 @@ export class TreeGrower {
     parentSums: null,
   };
   private readonly unused = new SplitInfo();
+  /** Per job of a level batch: left, right, small and large child. */
+  private readonly levelChildren: OpenNode[] = [];
+  private readonly levelJob: LevelJob = {
+    start: 0,
+    end: 0,
+    split: new SplitInfo(),
+    built: -1,
+    builtStart: 0,
+    builtEnd: 0,
+    parent: -1,
+    builtSums: null,
+    parentSums: null,
+  };
 
   constructor(
     private readonly kernels: TreeKernels,
-    private readonly layout: HistogramLayout,
     private readonly rawThreshold: RawThreshold,
     private readonly params: GrowerParams,
   ) {
@@ -88,6 +102,24 @@ export class TreeGrower {
    * row), considering only `features` (ascending).
    */
   grow(ensemble: TreeEnsemble, source: HistogramSource, sample: Int32Array | null, features: Int32Array): void {
+    if (this.tryGrow(ensemble, source, sample, features)) return;
+    // The helper thread failed in the middle of a level (the kernels have stopped it, and its rows may be half
+    // partitioned): the same tree again, on this thread.
+    ensemble.abortTree();
+    this.kernels.releaseAllHistograms();
+    this.open.length = 0;
+    if (!this.tryGrow(ensemble, source, sample, features)) {
+      throw new SlipwayError("SLP_INTERNAL", "growing a tree failed on one thread after the helper thread failed");
+    }
+  }
+
+  /** {@link grow}; false when the helper failed in a level batch (the tree is then half-grown). */
+  private tryGrow(
+    ensemble: TreeEnsemble,
+    source: HistogramSource,
+    sample: Int32Array | null,
+    features: Int32Array,
+  ): boolean {
     const p = this.params;
     const rowIndex = this.rowIndex;
     const n = sample === null ? rowIndex.length : sample.length;
@@ -111,26 +143,111 @@ export class TreeGrower {
     }
     this.settle(ensemble, root);
 
+    const open = this.open;
     let head = 0;
     let leaves = 1;
-    while (head < this.open.length && leaves < p.maxLeaves) {
-      let pick = head;
+    while (head < open.length && leaves < p.maxLeaves) {
       if (p.growPolicy === "lossguide") {
-        for (let k = head + 1; k < this.open.length; k++) {
-          if (this.open[k].split.gain > this.open[pick].split.gain) pick = k;
-        }
-        const t = this.open[head];
-        this.open[head] = this.open[pick];
-        this.open[pick] = t;
+        let pick = head;
+        for (let k = head + 1; k < open.length; k++) if (open[k].split.gain > open[pick].split.gain) pick = k;
+        const t = open[head];
+        open[head] = open[pick];
+        open[pick] = t;
+        this.splitNode(ensemble, source, open[head++]);
+        leaves++;
+        continue;
       }
-      const node = this.open[head++];
-      this.splitNode(ensemble, source, node);
-      leaves++;
+      // Depth-wise: the open nodes are one level; split as many as the leaf budget allows, in order. A level of
+      // one node is one node's work (shared by features or rows); a wider level shares whole nodes.
+      const take = Math.min(open.length - head, p.maxLeaves - leaves);
+      if (take === 1) this.splitNode(ensemble, source, open[head]);
+      else {
+        for (let b = 0; b < take; b += LEVEL_BATCH) {
+          if (!this.splitLevel(ensemble, source, head + b, Math.min(LEVEL_BATCH, take - b))) return false;
+        }
+      }
+      head += take;
+      leaves += take;
     }
     // Whatever is still open becomes a leaf (the leaf budget ran out).
-    for (let k = head; k < this.open.length; k++) this.makeLeaf(ensemble, this.open[k]);
-    this.open.length = 0;
+    for (let k = head; k < open.length; k++) this.makeLeaf(ensemble, open[k]);
+    open.length = 0;
     ensemble.endTree();
+    return true;
+  }
+
+  /**
+   * Splits the open nodes `from … from + count − 1` as one batch of level jobs (see `level-jobs.ts`): tree nodes
+   * and histogram ids are assigned here in order, the jobs run on the kernels' threads, and the children are
+   * settled in order, so the tree is the one that splitting them one by one would grow.
+   */
+  private splitLevel(ensemble: TreeEnsemble, source: HistogramSource, from: number, count: number): boolean {
+    const kernels = this.kernels;
+    const children = this.levelChildren;
+    for (let i = 0; i < count; i++) {
+      const o = this.open[from + i];
+      const [left, right] = this.addChildren(ensemble, o, o.start + o.split.leftCount);
+      const small = left.count <= right.count ? left : right;
+      const large = small === left ? right : left;
+      const job = this.levelJob;
+      job.start = o.start;
+      job.end = o.end;
+      job.split = o.split;
+      job.built = -1;
+      job.builtStart = small.start;
+      job.builtEnd = small.end;
+      job.parent = -1;
+      job.builtSums = this.canSplit(small) ? sumsOf(small, this.smallSums) : null;
+      job.parentSums = null;
+      if (this.canSplit(large)) {
+        small.hist = kernels.acquireHistogram();
+        large.hist = o.hist;
+        job.built = small.hist;
+        job.parent = large.hist;
+        job.parentSums = sumsOf(large, this.largeSums);
+      } else if (job.builtSums !== null) {
+        small.hist = o.hist;
+        job.built = small.hist;
+      } else {
+        kernels.releaseHistogram(o.hist);
+      }
+      writeLevelJob(kernels.level, i, job);
+      o.hist = -1;
+      this.nodePool.push(o);
+      children[4 * i] = left;
+      children[4 * i + 1] = right;
+      children[4 * i + 2] = small;
+      children[4 * i + 3] = large;
+    }
+    if (!kernels.runLevel(count, source)) return false;
+    for (let i = 0; i < count; i++) {
+      kernels.levelResult(2 * i, children[4 * i + 2].split);
+      kernels.levelResult(2 * i + 1, children[4 * i + 3].split);
+      this.settle(ensemble, children[4 * i]);
+      this.settle(ensemble, children[4 * i + 1]);
+    }
+    return true;
+  }
+
+  /** Turns open node `o` into a split with rows `o.start … mid − 1` left; returns its two new children. */
+  private addChildren(ensemble: TreeEnsemble, o: OpenNode, mid: number): [OpenNode, OpenNode] {
+    const p = this.params;
+    const s = o.split;
+    const leftNode = ensemble.addNode(s.leftHess, s.leftCount);
+    const rightNode = ensemble.addNode(s.rightHess, s.rightCount);
+    ensemble.value[o.node] = p.learningRate * leafWeight(o.grad, o.hess, p.lambda, p.alpha);
+    ensemble.setSplit(
+      o.node,
+      s,
+      s.isCategorical ? Number.NaN : this.rawThreshold(s.feature, s.bin),
+      leftNode,
+      rightNode,
+    );
+    const depth = o.depth + 1;
+    return [
+      this.takeNode(leftNode, depth, o.start, mid, s.leftGrad, s.leftHess, mid - o.start),
+      this.takeNode(rightNode, depth, mid, o.end, s.rightGrad, s.rightHess, o.end - mid),
+    ];
   }
 
   private takeNode(
@@ -198,22 +315,9 @@ export class TreeGrower {
   }
 
   private splitNode(ensemble: TreeEnsemble, source: HistogramSource, o: OpenNode): void {
-    const p = this.params;
     const s = o.split;
-    const mid = this.partition(o.start, o.end, s.feature, s.isCategorical, s.bin, s.defaultLeft, s.catBits);
-    const leftNode = ensemble.addNode(s.leftHess, s.leftCount);
-    const rightNode = ensemble.addNode(s.rightHess, s.rightCount);
-    ensemble.value[o.node] = p.learningRate * leafWeight(o.grad, o.hess, p.lambda, p.alpha);
-    ensemble.setSplit(
-      o.node,
-      s,
-      s.isCategorical ? Number.NaN : this.rawThreshold(s.feature, s.bin),
-      leftNode,
-      rightNode,
-    );
-    const depth = o.depth + 1;
-    const left = this.takeNode(leftNode, depth, o.start, mid, s.leftGrad, s.leftHess, mid - o.start);
-    const right = this.takeNode(rightNode, depth, mid, o.end, s.rightGrad, s.rightHess, o.end - mid);
+    const mid = this.kernels.partition(s, o.start, o.end);
+    const [left, right] = this.addChildren(ensemble, o, mid);
     const parentHist = o.hist;
     o.hist = -1;
     this.nodePool.push(o);
@@ -240,28 +344,6 @@ export class TreeGrower {
   private settle(ensemble: TreeEnsemble, node: OpenNode): void {
     if (node.hist >= 0 && node.split.feature >= 0 && this.canSplit(node)) this.open.push(node);
     else this.makeLeaf(ensemble, node);
-  }
-
-  /** Partitions the node's rows by the split (see {@link TreeKernels.partition}); returns the middle. */
-  private partition(
-    start: number,
-    end: number,
-    f: number,
-    isCategorical: boolean,
-    bin: number,
-    defaultLeft: boolean,
-    catBits: Uint32Array,
-  ): number {
-    const goesLeft = this.kernels.goesLeft;
-    const missing = this.layout.binCount[f];
-    if (isCategorical) {
-      for (let c = 0; c < 256; c++) goesLeft[c] = (catBits[c >>> 5] >>> (c & 31)) & 1;
-    } else {
-      goesLeft.fill(1, 0, bin + 1);
-      goesLeft.fill(0, bin + 1);
-      goesLeft[missing] = defaultLeft ? 1 : 0;
-    }
-    return this.kernels.partition(f, start, end);
   }
 }
 

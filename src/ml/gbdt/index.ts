@@ -17,6 +17,7 @@ export {
   slotMatrix,
   subtractHistogram,
 } from "./histogram.js";
+export { LEVEL_BATCH, type LevelJob, partitionChunk } from "./level-jobs.js";
 export { mergeSplit, type NodeContext, type NodeWork, SPLIT_WORDS, searchNode, writeSplit } from "./node-search.js";
 export { createLoss, type GbdtObjective, type Loss, type LossOptions, quantileOf, sigmoid } from "./losses.js";
 export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson, type PredictOptions } from "./model.js";
@@ -42,7 +43,6 @@ export {
   float64Array,
   type NodeJob,
   PARALLEL_CELLS,
-  partitionChunk,
   SPLIT_ROWS,
   TreeKernels,
 } from "./tree-kernels.js";

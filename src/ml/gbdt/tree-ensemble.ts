@@ -94,6 +94,7 @@ export class TreeEnsemble {
   nodeCount = 0;
   treeCount = 0;
   private catWords = 0;
+  private catWordsAtTreeStart = 0;
 
   constructor(featureCount: number, outputs: number, categories: CategoryTables, arrays?: TreeEnsembleArrays) {
     this.featureCount = featureCount;
@@ -137,6 +138,13 @@ export class TreeEnsemble {
   beginTree(): void {
     this.treeStart = grow(this.treeStart, this.treeCount + 2);
     this.treeStart[this.treeCount] = this.nodeCount;
+    this.catWordsAtTreeStart = this.catWords;
+  }
+
+  /** Drops the nodes of the tree begun last (one abandoned half-grown). */
+  abortTree(): void {
+    this.nodeCount = this.treeStart[this.treeCount];
+    this.catWords = this.catWordsAtTreeStart;
   }
 
   endTree(): void {

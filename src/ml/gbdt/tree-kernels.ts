@@ -24,34 +24,39 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { SlipwayError } from "../../core/index.js";
+import { addHistogram, type HistogramLayout, type HistogramSource, type SlotMatrix } from "./histogram.js";
 import {
-  addHistogram,
-  type HistogramLayout,
-  type HistogramSource,
-  histogramKernelSource,
-  type SlotMatrix,
-} from "./histogram.js";
+  fillGoesLeft,
+  type LevelScope,
+  type LevelTables,
+  levelTables,
+  partitionRows,
+  runLevelJob,
+} from "./level-jobs.js";
 import {
   accumulateNode,
   finishNode,
   mergeSplit,
   NODE_KERNELS,
   type NodeContext,
-  type NodeKernels,
   type NodeWork,
-  nodeSearchSource,
   SPLIT_WORDS,
   searchNode,
   writeSplit,
 } from "./node-search.js";
+import { CATEGORY_BITSET_WORDS, type NodeSums, SplitInfo, type SplitParams, SplitScratch } from "./splitter.js";
 import {
-  CATEGORY_BITSET_WORDS,
-  type NodeSums,
-  SplitInfo,
-  type SplitParams,
-  SplitScratch,
-  splitterKernelSource,
-} from "./splitter.js";
+  CONTROL_WORDS,
+  type HelperData,
+  helperSource,
+  NUMBER_WORDS,
+  NUMBERS,
+  OP_EXIT,
+  OP_HISTOGRAM,
+  OP_LEVEL,
+  OP_SEARCH,
+  WORDS,
+} from "./tree-helper.js";
 
 /** Rows × features from which `trainGbdt` uses two threads by default. */
 export const PARALLEL_CELLS = 1_000_000;
@@ -61,35 +66,6 @@ export const FEATURE_SHARE_MIN = 16;
 
 /** In a narrow tree, histograms of nodes with at least this many rows are summed as two halves of the rows. */
 export const SPLIT_ROWS = 8192;
-
-/**
- * Stable partition of `rowIndex[start … end)` by `goesLeft[code]`: rows going left are packed from `start` in
- * place, rows going right are written to `scratch` from `start`. Returns the end of the left rows. Both
- * destinations are written every row, so there is no data-dependent branch (a split's direction is a coin flip
- * for the branch predictor).
- */
-export function partitionChunk(
-  rowIndex: Int32Array,
-  scratch: Int32Array,
-  codes: Uint8Array,
-  colBase: number,
-  goesLeft: Uint8Array,
-  start: number,
-  end: number,
-): number {
-  let l = start;
-  let r = start;
-  for (let i = start; i < end; i++) {
-    const row = rowIndex[i];
-    const t = goesLeft[codes[colBase + row]];
-    // l ≤ i, so the slot written was already read.
-    rowIndex[l] = row;
-    scratch[r] = row;
-    l += t;
-    r += 1 - t;
-  }
-  return l;
-}
 
 /** A node's work for {@link TreeKernels.search}, with histograms named by their ids. */
 export interface NodeJob {
@@ -108,186 +84,12 @@ export interface NodeJob {
   parentSums: NodeSums | null;
 }
 
-/** Control words shared with the helper (passed to it by name). */
-const WORDS = {
-  SEQ: 0,
-  DONE: 1,
-  OP: 2,
-  READY: 3,
-  FAILED: 4,
-  START: 5,
-  END: 6,
-  BUILT: 7,
-  PARENT: 8,
-  SEARCH_BUILT: 9,
-  SEARCH_PARENT: 10,
-  FEATURES_FROM: 11,
-  FEATURES_TO: 12,
-  GRAD_OFFSET: 13,
-  HESS_OFFSET: 14,
-  HISTOGRAMS: 15,
-} as const;
-const CONTROL_WORDS = 16;
-/** Float64 words: the constant hessian, then the built node's and the sibling's totals. */
-const NUMBERS = { CONSTANT_HESSIAN: 0, BUILT_SUMS: 1, PARENT_SUMS: 4 } as const;
-const NUMBER_WORDS = 7;
-const OP_SEARCH = 1;
-const OP_HISTOGRAM = 2;
-const OP_EXIT = 3;
-
-/** What the helper receives at start; every array it writes, or that this thread rewrites, is shared memory. */
-interface HelperData {
-  words: typeof WORDS;
-  numbers: typeof NUMBERS;
-  control: SharedArrayBuffer;
-  numberBlock: SharedArrayBuffer;
-  results: SharedArrayBuffer;
-  resultBits: SharedArrayBuffer;
-  features: SharedArrayBuffer;
-  /** The narrow trees' second-half histogram. */
-  aux: SharedArrayBuffer;
-  offsets: Int32Array;
-  binCount: Int32Array;
-  isCategorical: Uint8Array;
-  params: SplitParams;
-  slots: SharedArrayBuffer;
-  slotsAre16Bit: boolean;
-  grad: SharedArrayBuffer;
-  hess: SharedArrayBuffer;
-  rowIndex: SharedArrayBuffer;
-  /** New histogram buffers arrive here, one message each, before the first job that uses them. */
-  port: MessagePort;
-  rows: number;
-  cols: number;
-  histogramLength: number;
-  splitWords: number;
-  bitsetWords: number;
-}
-
-/** What the helper's scope provides besides its own source: the kernels and the synchronous message receive. */
-interface HelperScope {
-  kernels: NodeKernels;
-  searchNode: typeof searchNode;
-  accumulateNode: typeof accumulateNode;
-  writeSplit: typeof writeSplit;
-  SplitInfo: typeof SplitInfo;
-  SplitScratch: typeof SplitScratch;
-  receiveMessageOnPort: typeof receiveMessageOnPort;
-}
-
-/** The helper's loop. Self-contained: its source is what the helper runs. */
-function helperMain(data: HelperData, k: HelperScope): void {
-  const W = data.words;
-  const N = data.numbers;
-  const control = new Int32Array(data.control);
-  const numbers = new Float64Array(data.numberBlock);
-  const results = new Float64Array(data.results);
-  const resultBits = new Uint32Array(data.resultBits);
-  const features = new Int32Array(data.features);
-  const slots = data.slotsAre16Bit ? new Uint16Array(data.slots) : new Uint32Array(data.slots);
-  const aux = new Float64Array(data.aux);
-  const histograms: Float64Array[] = [];
-  const ctx = {
-    kernels: k.kernels,
-    layout: { offsets: data.offsets, binCount: data.binCount, length: data.histogramLength },
-    isCategorical: data.isCategorical,
-    rowIndex: new Int32Array(data.rowIndex),
-    params: data.params,
-    scratch: new k.SplitScratch(),
-  };
-  const builtBest = new k.SplitInfo();
-  const parentBest = new k.SplitInfo();
-  const builtSums = { grad: 0, hess: 0, count: 0 };
-  const parentSums = { grad: 0, hess: 0, count: 0 };
-  const source = {
-    slots,
-    cols: data.cols,
-    grad: new Float64Array(data.grad, 0, data.rows) as Float64Array,
-    hess: new Float64Array(data.hess, 0, data.rows) as Float64Array,
-    constantHessian: 0,
-  };
-  const work = {
-    built: new Float64Array(0) as Float64Array,
-    start: 0,
-    end: 0,
-    parent: null as Float64Array | null,
-    builtSums: null as typeof builtSums | null,
-    parentSums: null as typeof parentSums | null,
-  };
-  Atomics.store(control, W.READY, 1);
-  Atomics.notify(control, W.READY);
-  let seq = 0;
-  for (;;) {
-    // Spin (about a millisecond) before sleeping: during training the next job follows within microseconds.
-    for (let spin = 0; spin < 200000 && Atomics.load(control, W.SEQ) === seq; spin++);
-    if (Atomics.load(control, W.SEQ) === seq) Atomics.wait(control, W.SEQ, seq);
-    const next = Atomics.load(control, W.SEQ);
-    if (next === seq) continue;
-    seq = next;
-    const op = control[W.OP];
-    if (op === 3) return;
-    try {
-      while (histograms.length < control[W.HISTOGRAMS]) {
-        const m = k.receiveMessageOnPort(data.port);
-        if (m === undefined) throw new Error("a histogram buffer did not arrive");
-        histograms.push(new Float64Array(m.message as SharedArrayBuffer));
-      }
-      if (source.grad.byteOffset !== control[W.GRAD_OFFSET] * 8) {
-        source.grad = new Float64Array(data.grad, control[W.GRAD_OFFSET] * 8, data.rows);
-      }
-      if (source.hess.byteOffset !== control[W.HESS_OFFSET] * 8) {
-        source.hess = new Float64Array(data.hess, control[W.HESS_OFFSET] * 8, data.rows);
-      }
-      source.constantHessian = numbers[N.CONSTANT_HESSIAN];
-      builtSums.grad = numbers[N.BUILT_SUMS];
-      builtSums.hess = numbers[N.BUILT_SUMS + 1];
-      builtSums.count = numbers[N.BUILT_SUMS + 2];
-      parentSums.grad = numbers[N.PARENT_SUMS];
-      parentSums.hess = numbers[N.PARENT_SUMS + 1];
-      parentSums.count = numbers[N.PARENT_SUMS + 2];
-      work.built = histograms[control[W.BUILT]];
-      work.start = control[W.START];
-      work.end = control[W.END];
-      work.parent = control[W.PARENT] >= 0 ? histograms[control[W.PARENT]] : null;
-      work.builtSums = control[W.SEARCH_BUILT] === 1 ? builtSums : null;
-      work.parentSums = control[W.SEARCH_PARENT] === 1 ? parentSums : null;
-      const fs = features.subarray(control[W.FEATURES_FROM], control[W.FEATURES_TO]);
-      if (op === 2) {
-        k.accumulateNode(aux, ctx, source, fs, work.start, work.end);
-      } else {
-        k.searchNode(ctx, source, fs, work, builtBest, parentBest);
-        k.writeSplit(builtBest, results, 0, resultBits, 0);
-        k.writeSplit(parentBest, results, data.splitWords, resultBits, data.bitsetWords);
-      }
-    } catch (e) {
-      // Reported through the control word (and the reason through the port); the calling thread redoes the job.
-      data.port.postMessage(String(e));
-      control[W.FAILED] = 1;
-    }
-    Atomics.store(control, W.DONE, seq);
-    Atomics.notify(control, W.DONE);
-  }
-}
-
-function helperSource(): string {
-  return [
-    '"use strict";',
-    'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
-    histogramKernelSource(),
-    splitterKernelSource(),
-    nodeSearchSource(),
-    `(${helperMain.toString()})(workerData, {
-      kernels: { zeroHistogram, accumulateHistogram, fillConstantHessian, subtractHistogram, findBestSplit },
-      searchNode, accumulateNode, writeSplit, SplitInfo, SplitScratch, receiveMessageOnPort });`,
-  ].join("\n");
-}
-
 /** A Float64Array on shared memory when `shared`, else an ordinary one. */
 export function float64Array(length: number, shared: boolean): Float64Array {
   return shared ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
 }
 
-function sharedCopy<T extends Uint16Array | Uint32Array>(a: T): T {
+function sharedCopy<T extends Uint8Array | Uint16Array | Uint32Array>(a: T): T {
   const buffer = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(buffer).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return new (a.constructor as new (b: SharedArrayBuffer) => T)(buffer);
@@ -311,12 +113,12 @@ export class TreeKernels {
   readonly slots: SlotMatrix;
   /** Row order of the tree being grown; each node owns a contiguous range. */
   readonly rowIndex: Int32Array;
-  /** Per split: 1 for the codes that go left (filled by the grower before {@link partition}). */
-  readonly goesLeft: Uint8Array;
-  private readonly scratch: Int32Array;
+  /** The jobs of a level batch (see `level-jobs.ts`), written by the grower before {@link runLevel}. */
+  readonly level: LevelTables;
   private readonly rows: number;
   private readonly shared: boolean;
   private readonly ctx: NodeContext;
+  private readonly scope: LevelScope;
   private readonly aux: Float64Array;
   private readonly histograms: Float64Array[] = [];
   private readonly freeHistograms: number[] = [];
@@ -338,23 +140,12 @@ export class TreeKernels {
   private worker: Worker | null = null;
   private seq = 0;
   private readonly spare = [new SplitInfo(), new SplitInfo()];
-  /** The fields of a histogram-only job that do not vary. */
-  private readonly halfJob: NodeJob = {
-    built: 0,
-    start: 0,
-    end: 0,
-    parent: -1,
-    siblingStart: 0,
-    siblingEnd: 0,
-    builtSums: null,
-    parentSums: null,
-  };
   /** Why the helper stopped being used, if it did (kept for diagnosis; the work is redone locally). */
   helperError: unknown = null;
 
   /**
-   * `grad` and `hess` must be on shared memory when `threads` > 1 (see {@link float64Array}); `slots` is copied
-   * there.
+   * `grad` and `hess` must be on shared memory when `threads` > 1 (see {@link float64Array}); `codes` and
+   * `slots` are copied there.
    */
   constructor(
     private readonly layout: HistogramLayout,
@@ -368,17 +159,14 @@ export class TreeKernels {
     threads: number,
   ) {
     this.rows = rows;
-    this.shared =
-      threads > 1 &&
-      layout.binCount.length > 1 &&
-      grad.buffer instanceof SharedArrayBuffer &&
-      hess.buffer instanceof SharedArrayBuffer;
-    this.codes = codes;
-    this.slots = this.shared ? sharedCopy(slots) : slots;
-    this.rowIndex = this.shared ? new Int32Array(new SharedArrayBuffer(rows * 4)) : new Int32Array(rows);
-    this.scratch = new Int32Array(rows);
-    this.goesLeft = new Uint8Array(256);
-    this.aux = float64Array(layout.length, this.shared);
+    this.shared = threads > 1 && grad.buffer instanceof SharedArrayBuffer && hess.buffer instanceof SharedArrayBuffer;
+    const shared = this.shared;
+    this.codes = shared ? sharedCopy(codes) : codes;
+    this.slots = shared ? sharedCopy(slots) : slots;
+    const int32 = (n: number) => (shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n));
+    this.rowIndex = int32(rows);
+    this.aux = float64Array(layout.length, shared);
+    this.level = levelTables(SPLIT_WORDS, shared);
     this.ctx = {
       kernels: NODE_KERNELS,
       layout,
@@ -387,7 +175,22 @@ export class TreeKernels {
       params,
       scratch: new SplitScratch(),
     };
-    if (this.shared) this.startHelper(grad, hess, isCategorical, params);
+    this.scope = {
+      ctx: this.ctx,
+      codes: this.codes,
+      rows,
+      scratch: int32(rows),
+      goesLeft: new Uint8Array(256),
+      histograms: this.histograms,
+      builtBest: new SplitInfo(),
+      parentBest: new SplitInfo(),
+      builtSums: { grad: 0, hess: 0, count: 0 },
+      parentSums: { grad: 0, hess: 0, count: 0 },
+      splitWords: SPLIT_WORDS,
+      searchNode,
+      writeSplit,
+    };
+    if (shared) this.startHelper(grad, hess, isCategorical, params);
   }
 
   /** Whether a helper thread is running. */
@@ -403,24 +206,33 @@ export class TreeKernels {
     const resultBits = new Uint32Array(block(2 * CATEGORY_BITSET_WORDS * 4));
     const features = new Int32Array(block(this.layout.binCount.length * 4));
     const { port1, port2 } = new MessageChannel();
+    const buffer = (a: ArrayBufferView) => a.buffer as SharedArrayBuffer;
     const data: HelperData = {
       words: WORDS,
       numbers: NUMBERS,
-      control: control.buffer as SharedArrayBuffer,
-      numberBlock: numbers.buffer as SharedArrayBuffer,
-      results: results.buffer as SharedArrayBuffer,
-      resultBits: resultBits.buffer as SharedArrayBuffer,
-      features: features.buffer as SharedArrayBuffer,
-      aux: this.aux.buffer as SharedArrayBuffer,
+      control: buffer(control),
+      numberBlock: buffer(numbers),
+      results: buffer(results),
+      resultBits: buffer(resultBits),
+      features: buffer(features),
+      aux: buffer(this.aux),
+      codes: buffer(this.codes),
+      scratch: buffer(this.scope.scratch),
+      level: {
+        ints: buffer(this.level.ints),
+        numbers: buffer(this.level.numbers),
+        results: buffer(this.level.results),
+        resultBits: buffer(this.level.resultBits),
+      },
       offsets: this.layout.offsets,
       binCount: this.layout.binCount,
       isCategorical,
       params: { ...params },
-      slots: this.slots.buffer as SharedArrayBuffer,
+      slots: buffer(this.slots),
       slotsAre16Bit: this.slots instanceof Uint16Array,
-      grad: grad.buffer as SharedArrayBuffer,
-      hess: hess.buffer as SharedArrayBuffer,
-      rowIndex: this.rowIndex.buffer as SharedArrayBuffer,
+      grad: buffer(grad),
+      hess: buffer(hess),
+      rowIndex: buffer(this.rowIndex),
       port: port2,
       rows: this.rows,
       cols: this.layout.binCount.length,
@@ -457,7 +269,6 @@ export class TreeKernels {
     this.resultBits = resultBits;
     this.sharedFeatures = features;
     this.port = port1;
-    // Buffers made before the helper started (none so far) would be sent here.
     for (const h of this.histograms) port1.postMessage(h.buffer);
   }
 
@@ -484,6 +295,12 @@ export class TreeKernels {
 
   releaseHistogram(id: number): void {
     this.freeHistograms.push(id);
+  }
+
+  /** Marks every histogram free (a tree abandoned half-grown). */
+  releaseAllHistograms(): void {
+    this.freeHistograms.length = 0;
+    for (let id = this.histograms.length - 1; id >= 0; id--) this.freeHistograms.push(id);
   }
 
   /** The buffer of a histogram id (its slots are filled only for the features of the tree's searches). */
@@ -521,7 +338,7 @@ export class TreeKernels {
       return;
     }
     const own = this.ownFeatures.length;
-    const posted = own < features.length && this.post(OP_SEARCH, job, source, own, features.length);
+    const posted = own < features.length && this.post(OP_SEARCH, source, own, features.length, job);
     searchNode(this.ctx, source, this.ownFeatures, work, builtBest, parentBest);
     if (!posted) return;
     const results = this.results!;
@@ -537,7 +354,7 @@ export class TreeKernels {
     const mid = work.start + ((work.end - work.start) >>> 1);
     const posted =
       this.control !== null &&
-      this.post(OP_HISTOGRAM, { ...this.halfJob, start: mid, end: work.end }, source, 0, features.length);
+      this.post(OP_HISTOGRAM, source, 0, features.length, { ...HALF_JOB, start: mid, end: work.end });
     accumulateNode(work.built, ctx, source, features, work.start, mid);
     if (!posted || !this.await()) accumulateNode(aux, ctx, source, features, mid, work.end);
     addHistogram(work.built, aux, this.layout.offsets, features);
@@ -545,8 +362,43 @@ export class TreeKernels {
   }
 
   /**
-   * The helper's share of a job it failed, done here into `results`: its slots of the parent histogram may be
-   * half subtracted, so the sibling's histogram is rebuilt from the sibling's rows.
+   * Runs the `count` jobs written in {@link level}, on both threads when the helper runs (each claims the next
+   * job until none is left). False when the helper failed in the middle: its jobs may be half done (rows half
+   * partitioned), so the caller grows the tree again, on this thread alone (the helper is stopped).
+   */
+  runLevel(count: number, source: HistogramSource): boolean {
+    const features = this.features;
+    if (this.control === null) {
+      for (let i = 0; i < count; i++) runLevelJob(this.scope, this.level, i, source, features);
+      return true;
+    }
+    const control = this.control;
+    control[WORDS.JOBS] = count;
+    Atomics.store(control, WORDS.NEXT_JOB, 0);
+    this.post(OP_LEVEL, source, 0, features.length);
+    for (let i = Atomics.add(control, WORDS.NEXT_JOB, 1); i < count; i = Atomics.add(control, WORDS.NEXT_JOB, 1)) {
+      runLevelJob(this.scope, this.level, i, source, features);
+    }
+    return this.await();
+  }
+
+  /** Result `r` of the last level batch (2i: job i's built child, 2i + 1: its sibling) into `split`. */
+  levelResult(r: number, split: SplitInfo): void {
+    split.reset();
+    mergeSplit(split, this.level.results, r * SPLIT_WORDS, this.level.resultBits, r * CATEGORY_BITSET_WORDS);
+  }
+
+  /** Stable partition of `rowIndex[start … end)` by `split`; returns the first index of the right part. */
+  partition(split: SplitInfo, start: number, end: number): number {
+    const f = split.feature;
+    const missing = this.layout.binCount[f];
+    fillGoesLeft(this.scope.goesLeft, split.isCategorical, split.bin, missing, split.defaultLeft, split.catBits, 0);
+    return partitionRows(this.scope, f, start, end);
+  }
+
+  /**
+   * The helper's share of a search job it failed, done here into `results`: its slots of the parent histogram may
+   * be half subtracted, so the sibling's histogram is rebuilt from the sibling's rows.
    */
   private redoHelperShare(
     job: NodeJob,
@@ -567,39 +419,45 @@ export class TreeKernels {
     writeSplit(b, results, SPLIT_WORDS, bits, CATEGORY_BITSET_WORDS);
   }
 
-  private post(op: number, job?: NodeJob, source?: HistogramSource, from = 0, to = 0): boolean {
+  /** Posts an operation over features `from … to` of this tree, with the node of `job` when it has one. */
+  private post(op: number, source?: HistogramSource, from = 0, to = 0, job?: NodeJob): boolean {
     const control = this.control!;
-    if (job !== undefined && source !== undefined) {
-      const numbers = this.numbers!;
+    if (source !== undefined) {
       control[WORDS.FEATURES_FROM] = from;
       control[WORDS.FEATURES_TO] = to;
-      control[WORDS.START] = job.start;
-      control[WORDS.END] = job.end;
-      control[WORDS.BUILT] = job.built;
-      control[WORDS.PARENT] = job.parent;
-      control[WORDS.SEARCH_BUILT] = job.builtSums === null ? 0 : 1;
-      control[WORDS.SEARCH_PARENT] = job.parentSums === null ? 0 : 1;
       control[WORDS.GRAD_OFFSET] = source.grad.byteOffset / 8;
       control[WORDS.HESS_OFFSET] = source.hess.byteOffset / 8;
       control[WORDS.HISTOGRAMS] = this.histograms.length;
-      numbers[NUMBERS.CONSTANT_HESSIAN] = source.constantHessian;
-      if (job.builtSums !== null) {
-        numbers[NUMBERS.BUILT_SUMS] = job.builtSums.grad;
-        numbers[NUMBERS.BUILT_SUMS + 1] = job.builtSums.hess;
-        numbers[NUMBERS.BUILT_SUMS + 2] = job.builtSums.count;
-      }
-      if (job.parentSums !== null) {
-        numbers[NUMBERS.PARENT_SUMS] = job.parentSums.grad;
-        numbers[NUMBERS.PARENT_SUMS + 1] = job.parentSums.hess;
-        numbers[NUMBERS.PARENT_SUMS + 2] = job.parentSums.count;
-      }
+      this.numbers![NUMBERS.CONSTANT_HESSIAN] = source.constantHessian;
     }
+    if (job !== undefined) this.writeJob(job);
     this.postedAt = performance.now();
     control[WORDS.OP] = op;
     this.seq++;
     Atomics.store(control, WORDS.SEQ, this.seq);
     Atomics.notify(control, WORDS.SEQ);
     return true;
+  }
+
+  private writeJob(job: NodeJob): void {
+    const control = this.control!;
+    const numbers = this.numbers!;
+    control[WORDS.START] = job.start;
+    control[WORDS.END] = job.end;
+    control[WORDS.BUILT] = job.built;
+    control[WORDS.PARENT] = job.parent;
+    control[WORDS.SEARCH_BUILT] = job.builtSums === null ? 0 : 1;
+    control[WORDS.SEARCH_PARENT] = job.parentSums === null ? 0 : 1;
+    if (job.builtSums !== null) {
+      numbers[NUMBERS.BUILT_SUMS] = job.builtSums.grad;
+      numbers[NUMBERS.BUILT_SUMS + 1] = job.builtSums.hess;
+      numbers[NUMBERS.BUILT_SUMS + 2] = job.builtSums.count;
+    }
+    if (job.parentSums !== null) {
+      numbers[NUMBERS.PARENT_SUMS] = job.parentSums.grad;
+      numbers[NUMBERS.PARENT_SUMS + 1] = job.parentSums.hess;
+      numbers[NUMBERS.PARENT_SUMS + 2] = job.parentSums.count;
+    }
   }
 
   /**
@@ -647,17 +505,16 @@ export class TreeKernels {
     this.ownTime = 0;
     this.waitTime = 0;
   }
-
-  /**
-   * Stable partition of `rowIndex[start … end)` on feature `f` by {@link goesLeft}; returns the first index of
-   * the right part. Always on the calling thread: measured, two half-partitions on two threads plus joining the
-   * runs were slower than one pass at every node size (the loop is bound by memory, and the halves' rows then
-   * move between the cores' caches).
-   */
-  partition(f: number, start: number, end: number): number {
-    const { rowIndex, scratch, codes, goesLeft } = this;
-    const l = partitionChunk(rowIndex, scratch, codes, f * this.rows, goesLeft, start, end);
-    rowIndex.set(scratch.subarray(start, start + (end - l)), l);
-    return l;
-  }
 }
+
+/** The fields of a histogram-only job that do not vary. */
+const HALF_JOB: NodeJob = {
+  built: 0,
+  start: 0,
+  end: 0,
+  parent: -1,
+  siblingStart: 0,
+  siblingEnd: 0,
+  builtSums: null,
+  parentSums: null,
+};
