@@ -18,9 +18,9 @@ export {
   subtractHistogram,
 } from "./histogram.js";
 export { LEVEL_BATCH, type LevelJob, partitionChunk } from "./level-jobs.js";
-export { mergeSplit, type NodeContext, type NodeWork, SPLIT_WORDS, searchNode, writeSplit } from "./node-search.js";
 export { createLoss, type GbdtObjective, type Loss, type LossOptions, quantileOf, sigmoid } from "./losses.js";
 export { GBDT_BLOB_NAMES, GbdtModel, type GbdtModelInit, type GbdtModelJson, type PredictOptions } from "./model.js";
+export { mergeSplit, type NodeContext, type NodeWork, SPLIT_WORDS, searchNode, writeSplit } from "./node-search.js";
 export { PARALLEL_PREDICT_ROWS } from "./parallel-predict.js";
 export { type GbdtParams, type ResolvedGbdtParams, resolveParams } from "./params.js";
 export { addTreeBinned, childOf, leafOf, PackedForest } from "./predictor.js";
