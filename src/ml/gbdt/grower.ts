@@ -69,8 +69,9 @@ export class TreeGrower {
     parentSums: null,
   };
   private readonly unused = new SplitInfo();
-  /** Per job of a level batch: left, right, small and large child. */
+  /** Per node of a level batch: left, right, small and large child; and the nodes in job order. */
   private readonly levelChildren: OpenNode[] = [];
+  private readonly levelOrder: number[] = [];
   private readonly levelJob: LevelJob = {
     start: 0,
     end: 0,
@@ -184,9 +185,23 @@ export class TreeGrower {
   private splitLevel(ensemble: TreeEnsemble, source: HistogramSource, from: number, count: number): boolean {
     const kernels = this.kernels;
     const children = this.levelChildren;
+    // Jobs largest first, so the last ones claimed are short and neither thread waits long for the other.
+    const order = this.levelOrder;
+    order.length = count;
+    for (let i = 0; i < count; i++) order[i] = i;
+    order.sort((a, b) => this.open[from + b].count - this.open[from + a].count || a - b);
+    // Tree nodes in node order (the numbering one-by-one splitting gives), jobs in job order.
     for (let i = 0; i < count; i++) {
       const o = this.open[from + i];
       const [left, right] = this.addChildren(ensemble, o, o.start + o.split.leftCount);
+      children[4 * i] = left;
+      children[4 * i + 1] = right;
+    }
+    for (let k = 0; k < count; k++) {
+      const i = order[k];
+      const o = this.open[from + i];
+      const left = children[4 * i];
+      const right = children[4 * i + 1];
       const small = left.count <= right.count ? left : right;
       const large = small === left ? right : left;
       const job = this.levelJob;
@@ -211,18 +226,18 @@ export class TreeGrower {
       } else {
         kernels.releaseHistogram(o.hist);
       }
-      writeLevelJob(kernels.level, i, job);
+      writeLevelJob(kernels.level, k, job);
       o.hist = -1;
       this.nodePool.push(o);
-      children[4 * i] = left;
-      children[4 * i + 1] = right;
       children[4 * i + 2] = small;
       children[4 * i + 3] = large;
     }
     if (!kernels.runLevel(count, source)) return false;
+    for (let k = 0; k < count; k++) {
+      kernels.levelResult(2 * k, children[4 * order[k] + 2].split);
+      kernels.levelResult(2 * k + 1, children[4 * order[k] + 3].split);
+    }
     for (let i = 0; i < count; i++) {
-      kernels.levelResult(2 * i, children[4 * i + 2].split);
-      kernels.levelResult(2 * i + 1, children[4 * i + 3].split);
       this.settle(ensemble, children[4 * i]);
       this.settle(ensemble, children[4 * i + 1]);
     }

@@ -109,9 +109,12 @@ export function accumulateHistogram(
   start: number,
   end: number,
 ): void {
-  if (features.length === cols) {
-    if (withHess) accumulateAllWithHess(hist, slots, cols, grad, hess, rowIndex, start, end);
-    else accumulateAll(hist, slots, cols, grad, rowIndex, start, end);
+  const m = features.length;
+  if (m > 0 && features[m - 1] - features[0] === m - 1) {
+    // A run of consecutive features (every feature, or a thread's half of them).
+    const f0 = features[0];
+    if (withHess) accumulateRangeWithHess(hist, slots, cols, f0, f0 + m, grad, hess, rowIndex, start, end);
+    else accumulateRange(hist, slots, cols, f0, f0 + m, grad, rowIndex, start, end);
   } else {
     accumulateSome(hist, slots, cols, features, grad, hess, withHess, rowIndex, start, end);
   }
@@ -140,22 +143,24 @@ export function addHistogram(hist: Float64Array, other: Float64Array, offsets: I
   }
 }
 
-/** Every feature, gradients and counts (the hessian column is filled afterwards). */
-function accumulateAll(
+/** Features `f0 … f1 − 1`, gradients and counts (the hessian column is filled afterwards). */
+function accumulateRange(
   hist: Float64Array,
   slots: SlotMatrix,
   cols: number,
+  f0: number,
+  f1: number,
   grad: Float64Array,
   rowIndex: Int32Array,
   start: number,
   end: number,
 ): void {
-  const c4 = cols & ~3;
+  const c4 = f1 - ((f1 - f0) & 3);
   for (let i = start; i < end; i++) {
     const r = rowIndex[i];
     const b = r * cols;
     const g = grad[r];
-    let k = 0;
+    let k = f0;
     for (; k < c4; k += 4) {
       const s0 = slots[b + k] * HIST_STRIDE;
       const s1 = slots[b + k + 1] * HIST_STRIDE;
@@ -170,7 +175,7 @@ function accumulateAll(
       hist[s3] += g;
       hist[s3 + 2] += 1;
     }
-    for (; k < cols; k++) {
+    for (; k < f1; k++) {
       const s = slots[b + k] * HIST_STRIDE;
       hist[s] += g;
       hist[s + 2] += 1;
@@ -178,24 +183,26 @@ function accumulateAll(
   }
 }
 
-/** Every feature, gradients, hessians and counts. */
-function accumulateAllWithHess(
+/** Features `f0 … f1 − 1`, gradients, hessians and counts. */
+function accumulateRangeWithHess(
   hist: Float64Array,
   slots: SlotMatrix,
   cols: number,
+  f0: number,
+  f1: number,
   grad: Float64Array,
   hess: Float64Array,
   rowIndex: Int32Array,
   start: number,
   end: number,
 ): void {
-  const c4 = cols & ~3;
+  const c4 = f1 - ((f1 - f0) & 3);
   for (let i = start; i < end; i++) {
     const r = rowIndex[i];
     const b = r * cols;
     const g = grad[r];
     const h = hess[r];
-    let k = 0;
+    let k = f0;
     for (; k < c4; k += 4) {
       const s0 = slots[b + k] * HIST_STRIDE;
       const s1 = slots[b + k + 1] * HIST_STRIDE;
@@ -214,7 +221,7 @@ function accumulateAllWithHess(
       hist[s3 + 1] += h;
       hist[s3 + 2] += 1;
     }
-    for (; k < cols; k++) {
+    for (; k < f1; k++) {
       const s = slots[b + k] * HIST_STRIDE;
       hist[s] += g;
       hist[s + 1] += h;
@@ -279,8 +286,8 @@ export function histogramKernelSource(): string {
     `const HIST_STRIDE = ${HIST_STRIDE};`,
     zeroHistogram.toString(),
     accumulateHistogram.toString(),
-    accumulateAll.toString(),
-    accumulateAllWithHess.toString(),
+    accumulateRange.toString(),
+    accumulateRangeWithHess.toString(),
     accumulateSome.toString(),
     fillConstantHessian.toString(),
     subtractHistogram.toString(),
