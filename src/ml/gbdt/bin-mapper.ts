@@ -16,6 +16,7 @@
  */
 import { invalidInput } from "../../core/index.js";
 import { Rng } from "../random.js";
+import { sortFloat64 } from "../stats/radix-sort.js";
 
 /** A dense row-major matrix of raw features: entry (i, j) is `data[i * cols + j]`; NaN marks a missing value. */
 export interface GbdtMatrix {
@@ -102,6 +103,7 @@ export class BinMapper {
     const thresholds: Float64Array[] = [];
     const categoryBins: Int16Array[] = [];
     const values = new Float64Array(sample ? sample.length : rows);
+    const scratch = new Uint32Array(2 * values.length);
     for (let f = 0; f < cols; f++) {
       if (isCategorical[f] === 1) {
         // Categories are counted on every training row: a rare category must still get its code mapped.
@@ -123,7 +125,7 @@ export class BinMapper {
           if (!Number.isNaN(v)) values[m++] = v;
         }
       }
-      const t = numericThresholds(values.subarray(0, m), maxBins);
+      const t = numericThresholds(values.subarray(0, m), maxBins, scratch);
       thresholds.push(t);
       categoryBins.push(new Int16Array(0));
       binCount[f] = t.length + 1;
@@ -262,8 +264,8 @@ function sampleRowIndices(rows: number, count: number, rng: Rng): Int32Array {
 }
 
 /** Ascending thresholds (at most maxBins − 1) for the non-missing `values` of one feature; sorts `values`. */
-export function numericThresholds(values: Float64Array, maxBins: number): Float64Array {
-  values.sort();
+export function numericThresholds(values: Float64Array, maxBins: number, scratch?: Uint32Array): Float64Array {
+  sortFloat64(values, scratch);
   const n = values.length;
   let distinct = 0;
   for (let i = 0; i < n; i++) if (i === 0 || values[i] !== values[i - 1]) distinct++;
