@@ -2,7 +2,9 @@
 import { Command } from "commander";
 import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
+import { registerRelease } from "./commands/release.js";
 import { registerServe } from "./commands/serve.js";
+import { registerToken } from "./commands/token.js";
 import { registerTrain } from "./commands/train.js";
 import { reportFailure } from "./output.js";
 
@@ -15,8 +17,15 @@ const program = new Command()
 registerTrain(program);
 registerPredict(program);
 registerModels(program);
+registerRelease(program);
+registerToken(program);
 registerServe(program);
-for (const cmd of program.commands) cmd.exitOverride();
+// Subcommands of subcommands (token create, …) report usage errors the same way.
+const overrideAll = (cmd: Command): void => {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) overrideAll(sub);
+};
+overrideAll(program);
 
 try {
   await program.parseAsync(process.argv);

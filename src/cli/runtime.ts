@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
-import { pino } from "pino";
-import { EventBus, systemClock } from "../core/index.js";
+import { type Logger, pino } from "pino";
+import { EventBus, SlipwayError, systemClock } from "../core/index.js";
+import { WebhookChannel } from "../monitor/index.js";
 import type { PipelineContext } from "../pipeline/index.js";
 import { Registry } from "../registry/index.js";
 import { openStores } from "../store/index.js";
@@ -20,12 +21,54 @@ export interface Runtime extends PipelineContext {
   close(): Promise<void>;
 }
 
+/**
+ * The release notifications channel: a signed webhook at `$SLIPWAY_WEBHOOK_URL` (HMAC key
+ * `$SLIPWAY_WEBHOOK_SECRET`), announcing approval requests and decisions; none when the variable is unset.
+ */
+function webhookFromEnv(logger: Logger): WebhookChannel | null {
+  const url = process.env.SLIPWAY_WEBHOOK_URL;
+  if (url === undefined || url === "") return null;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = null;
+  }
+  if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new SlipwayError("SLP_CONFIG_INVALID", "SLIPWAY_WEBHOOK_URL is not an http(s) URL", [
+      { field: "SLIPWAY_WEBHOOK_URL", reason: "must be an http:// or https:// URL" },
+    ]);
+  }
+  const secret = process.env.SLIPWAY_WEBHOOK_SECRET;
+  return new WebhookChannel({
+    url,
+    ...(secret ? { secret } : {}),
+    clock: systemClock,
+    onError: (err, event) => logger.error({ err, event }, "webhook delivery failed"),
+  });
+}
+
 export async function openRuntime(home: string, logger = createLogger()): Promise<Runtime> {
+  const webhook = webhookFromEnv(logger);
   const stores = await openStores(home, {
     ...(process.env.SLIPWAY_METADATA_URL ? { metadataUrl: process.env.SLIPWAY_METADATA_URL } : {}),
     ...(process.env.SLIPWAY_ARTIFACTS_URL ? { artifactsUrl: process.env.SLIPWAY_ARTIFACTS_URL } : {}),
   });
   const bus = new EventBus((event, error) => logger.error({ err: error, event }, "event handler failed"));
   const registry = new Registry(stores.metadata.db, bus, systemClock);
-  return { stores, registry, bus, clock: systemClock, logger, close: () => stores.close() };
+  if (webhook) {
+    bus.on("model.approval.requested", (e) => webhook.send("model.approval.requested", e));
+    bus.on("model.approval.decided", (e) => webhook.send("model.approval.decided", e));
+  }
+  return {
+    stores,
+    registry,
+    bus,
+    clock: systemClock,
+    logger,
+    close: async () => {
+      await webhook?.flush();
+      await stores.close();
+    },
+  };
 }

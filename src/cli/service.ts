@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { ProjectConfig } from "../config/index.js";
 import { PredictionLogWriter } from "../monitor/index.js";
 import { JobRunner, ProjectLoop } from "../pipeline/index.js";
-import { buildServer, ModelCache, ServiceMetrics } from "../serve/index.js";
+import { buildServer, ModelCache, ServiceMetrics, TokenStore } from "../serve/index.js";
 import { openRuntime } from "./runtime.js";
 
 export interface ServiceOptions {
@@ -14,6 +14,8 @@ export interface ServiceOptions {
   project?: { config: ProjectConfig; dir: string };
   /** How often to look for alias moves made by other processes. */
   aliasPollMs?: number;
+  /** Route groups that need a token (admin routes always do). */
+  protect?: { predict?: boolean; read?: boolean };
 }
 
 export interface RunningService {
@@ -41,6 +43,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     logger,
     maxHorizon: options.maxHorizon,
+    tokens: new TokenStore(rt.stores.metadata.db, rt.clock),
+    ...(options.protect ? { protect: options.protect } : {}),
   });
 
   // Alias moves in this process refresh at once; moves by other processes are seen by polling the alias epoch.

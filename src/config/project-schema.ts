@@ -96,6 +96,11 @@ export const ProjectSchema = Type.Object(
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         host: Type.String({ default: "127.0.0.1" }),
         maxHorizon: Type.Integer({ minimum: 1, default: 1000 }),
+        /** Route groups that need an API token besides the admin routes: `predict`, `read` (model listing). */
+        protect: Type.Array(Type.Union([Type.Literal("predict"), Type.Literal("read")]), {
+          default: [],
+          uniqueItems: true,
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -16,7 +16,13 @@ export const ERROR_CODES = {
   SLP_INPUT_UNSUPPORTED_MEDIA: { status: 415, summary: "The request body is not JSON." },
   SLP_INPUT_TOO_LARGE: { status: 413, summary: "The request body is larger than the configured limit." },
   SLP_AUTH_MISSING: { status: 401, summary: "The route needs a bearer token and none was sent." },
+  SLP_AUTH_INVALID: { status: 401, summary: "The bearer token is unknown or revoked." },
   SLP_AUTH_FORBIDDEN: { status: 403, summary: "The token lacks the scope the route needs." },
+  SLP_TOKEN_NOT_FOUND: { status: 404, summary: "No API token with that id." },
+  SLP_RELEASE_CONFLICT: {
+    status: 409,
+    summary: "The release step does not apply now (no pending approval, no earlier version to roll back to).",
+  },
   SLP_ROUTE_NOT_FOUND: { status: 404, summary: "No route answers this method and path." },
   SLP_MODEL_NOT_FOUND: { status: 404, summary: "No model, version or alias by that name." },
   SLP_MODEL_TASK_MISMATCH: {

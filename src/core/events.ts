@@ -4,6 +4,21 @@ export interface SlipwayEvents {
   "dataset.file.quarantined": { dataset: string; file: string; rejectedRows: number; wholeFile: boolean };
   "model.version.registered": { model: string; version: number; runId: string };
   "model.alias.moved": { model: string; alias: string; from: number | null; to: number | null; reason: string };
+  "model.approval.requested": {
+    model: string;
+    version: number;
+    requestId: number;
+    requestedBy: string;
+    reason: string;
+  };
+  "model.approval.decided": {
+    model: string;
+    version: number;
+    requestId: number;
+    decision: "approved" | "rejected";
+    actor: string;
+    reason: string;
+  };
   "gate.decided": { model: string; candidate: number; champion: number | null; passed: boolean; reason: string };
   "job.finished": { jobId: string; kind: string; state: "succeeded" | "failed" };
 }

@@ -35,6 +35,8 @@ export class ProjectLoop {
   readonly sourceDir: string;
   readonly dataset: DatasetSpec;
 
+  private policyApplied = false;
+
   constructor(
     private readonly ctx: PipelineContext,
     private readonly config: ProjectConfig,
@@ -63,6 +65,23 @@ export class ProjectLoop {
   }
 
   /** Queues every CSV in the source folder (already-ingested files are skipped by content hash), then training. */
+  /**
+   * The project file's release policy, applied once per process to a model registered before (audited): a
+   * `slipway policy` change made while the process runs lasts until it restarts.
+   */
+  private async applyPolicy(): Promise<void> {
+    if (this.policyApplied) return;
+    this.policyApplied = true;
+    const { name } = this.config.model;
+    const wanted = this.config.release.policy;
+    if ((await this.ctx.registry.policyOf(name)) !== wanted) {
+      await this.ctx.registry.setPolicy(name, wanted, {
+        actor: "slipway",
+        reason: "the project file's release policy",
+      });
+    }
+  }
+
   async ingestAll(): Promise<void> {
     let names: string[] = [];
     try {
@@ -161,13 +180,17 @@ export class ProjectLoop {
         releasePolicy: config.release.policy,
       });
       await finishRun(ctx, run.runId, "succeeded", { family: result.family, metrics: result.metrics, lineage });
-      const alias = config.release.policy === "auto" ? "production" : "staging";
-      await ctx.registry.moveAlias(m.name, alias, version, {
+      await this.applyPolicy();
+      // Under `manual`, staging moves and an approval request opens; under `auto`, production moves.
+      const release = await ctx.registry.promote(m.name, version, {
         actor: "slipway",
         reason: decision.reason,
         action: "release",
       });
-      ctx.logger.info({ model: m.name, version, alias, metrics: result.metrics }, "released");
+      ctx.logger.info(
+        { model: m.name, version, alias: release.alias, status: release.status, metrics: result.metrics },
+        "released",
+      );
       return { datasetVersion: latest.version, decision, version };
     } catch (error) {
       await finishRun(ctx, run.runId, "failed", { error: (error as Error).message });

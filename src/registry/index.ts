@@ -7,3 +7,4 @@ export {
   Registry,
   type ReleasePolicy,
 } from "./registry.js";
+export type { Actor, ApprovalRequest, PromoteResult } from "./releases.js";

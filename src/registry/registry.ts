@@ -1,6 +1,8 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import { type Clock, type EventBus, SlipwayError, type Task } from "../core/index.js";
 import type { Database } from "../store/index.js";
+import { ALIAS_EPOCH, audit, moveAliasIn } from "./audit.js";
+import * as releases from "./releases.js";
 
 export type ReleasePolicy = "auto" | "manual";
 
@@ -44,8 +46,6 @@ export interface ModelRef {
   alias?: string;
   version?: number;
 }
-
-const ALIAS_EPOCH = "alias_epoch";
 
 /**
  * Model versions, aliases and the audit log. Every alias move writes its audit row and bumps the alias epoch in
@@ -116,35 +116,53 @@ export class Registry {
     by: { actor: string; reason: string; action?: string },
   ): Promise<{ from: number | null; to: number }> {
     await this.getVersion(model, version);
-    const from = await this.db.transaction().execute(async (trx) => {
-      const now = this.clock.now();
-      const current = await trx
-        .selectFrom("aliases")
-        .select("version")
-        .where("model", "=", model)
-        .where("alias", "=", alias)
-        .executeTakeFirst();
-      await trx
-        .insertInto("aliases")
-        .values({ model, alias, version, updated_at: now })
-        .onConflict((oc) => oc.columns(["model", "alias"]).doUpdateSet({ version, updated_at: now }))
-        .execute();
-      await audit(
-        trx,
-        now,
-        by.actor,
-        by.action ?? "alias.move",
-        model,
-        alias,
-        current?.version ?? null,
-        version,
-        by.reason,
-      );
-      await bumpAliasEpoch(trx);
-      return current?.version ?? null;
-    });
+    const from = await this.db
+      .transaction()
+      .execute((trx) => moveAliasIn(trx, this.clock.now(), model, alias, version, by));
     this.bus.emit("model.alias.moved", { model, alias, from, to: version, reason: by.reason });
     return { from, to: version };
+  }
+
+  /** The model's release policy (`auto` or `manual`). */
+  policyOf(model: string): Promise<ReleasePolicy> {
+    return releases.policyOf(this.releaseDeps, model);
+  }
+
+  /** Sets the model's release policy (audited). */
+  setPolicy(model: string, policy: ReleasePolicy, by: releases.Actor) {
+    return releases.setPolicy(this.releaseDeps, model, policy, by);
+  }
+
+  /** Promotes a version under the model's policy (see `releases.ts`). */
+  promote(model: string, version: number, by: releases.Actor & { alias?: string; action?: string }) {
+    return releases.promote(this.releaseDeps, model, version, by);
+  }
+
+  approve(model: string, version: number, by: releases.Actor) {
+    return releases.approve(this.releaseDeps, model, version, by);
+  }
+
+  reject(model: string, version: number, by: releases.Actor) {
+    return releases.reject(this.releaseDeps, model, version, by);
+  }
+
+  rollback(model: string, by: releases.Actor) {
+    return releases.rollback(this.releaseDeps, model, by);
+  }
+
+  approvals(filter: { model?: string; state?: releases.ApprovalRequest["state"] } = {}) {
+    return releases.approvals(this.releaseDeps, filter);
+  }
+
+  private get releaseDeps(): releases.ReleaseDeps {
+    return {
+      db: this.db,
+      bus: this.bus,
+      clock: this.clock,
+      checkVersion: async (model, version) => {
+        await this.getVersion(model, version);
+      },
+    };
   }
 
   /** A counter that grows with every alias move; servers poll it to notice moves made by other processes. */
@@ -265,33 +283,6 @@ export class Registry {
       reason: r.reason,
     }));
   }
-}
-
-async function audit(
-  trx: Transaction<Database>,
-  at: number,
-  actor: string,
-  action: string,
-  model: string,
-  alias: string | null,
-  from: number | null,
-  to: number | null,
-  reason: string,
-): Promise<void> {
-  await trx
-    .insertInto("audit_log")
-    .values({ at, actor, action, model, alias, from_version: from, to_version: to, reason })
-    .execute();
-}
-
-async function bumpAliasEpoch(trx: Transaction<Database>): Promise<void> {
-  await trx
-    .insertInto("meta")
-    .values({ key: ALIAS_EPOCH, value: "1" })
-    .onConflict((oc) =>
-      oc.column("key").doUpdateSet((eb) => ({ value: eb.cast(eb(eb.cast("meta.value", "integer"), "+", 1), "text") })),
-    )
-    .execute();
 }
 
 function toRecord(row: Database["model_versions"], aliases: string[]): ModelVersionRecord {

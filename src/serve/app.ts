@@ -6,9 +6,11 @@ import type { Registry } from "../registry/index.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import type { ServiceMetrics } from "./metrics.js";
 import type { ModelCache } from "./model-cache.js";
+import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { inferenceRoutes } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
+import type { TokenStore } from "./tokens.js";
 
 export interface ServeDeps {
   registry: Registry;
@@ -19,6 +21,10 @@ export interface ServeDeps {
   maxHorizon: number;
   /** Request bodies above this are refused with 413. */
   bodyLimitBytes?: number;
+  /** API tokens: the admin routes always need one with the `admin` scope. */
+  tokens: TokenStore;
+  /** Route groups that need a token too (predict: predict and forecast; read: model listing). */
+  protect?: { predict?: boolean; read?: boolean };
 }
 
 declare module "fastify" {
@@ -64,5 +70,6 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
   app.register(healthRoutes(deps));
   app.register(modelRoutes(deps));
   app.register(inferenceRoutes(deps));
+  app.register(adminRoutes(deps));
   return app;
 }

@@ -108,7 +108,14 @@ describe("slipway train / predict / promote", () => {
     expect(slipway("train", join(home, "tab.csv"), "--target", "y", "--name", "houses", "--json").code).toBe(0);
     const p = slipway("promote", "houses", "1", "--json");
     expect(p.code, p.stderr).toBe(0);
-    expect(json(p.stdout)).toEqual({ model: "houses", alias: "production", from: null, to: 1 });
+    expect(json(p.stdout)).toEqual({
+      model: "houses",
+      alias: "production",
+      status: "released",
+      approval: null,
+      from: null,
+      to: 1,
+    });
     const bare = json<{ version: number }>(
       slipway("predict", "houses", "--input", join(home, "tab.csv"), "--json").stdout,
     );

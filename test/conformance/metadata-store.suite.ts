@@ -15,6 +15,8 @@ export interface MetadataStoreFixture {
 /** The tables the migrations create, and the columns the code relies on in the busiest ones. */
 const TABLES = [
   "aliases",
+  "api_tokens",
+  "approval_requests",
   "audit_log",
   "dataset_versions",
   "datasets",

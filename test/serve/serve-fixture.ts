@@ -7,7 +7,7 @@ import { openRuntime, type Runtime } from "../../src/cli/runtime.js";
 import { Rng } from "../../src/ml/random.js";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
 import { trainFromFile } from "../../src/pipeline/index.js";
-import { buildServer, ModelCache, ServiceMetrics } from "../../src/serve/index.js";
+import { buildServer, ModelCache, ServiceMetrics, TokenStore } from "../../src/serve/index.js";
 
 /** Rows of the tabular file: y = 3 + 2·f0 − f1 + 0.5·f2 (+ 0·f3) + N(0, 0.1²), features N(0, 1). */
 export const TABULAR_ROWS = 200;
@@ -47,11 +47,13 @@ export interface ServeHarness {
   app: FastifyInstance;
   tabularPath: string;
   seriesPath: string;
+  tokens: TokenStore;
   /** Builds another server over the same runtime (closed by `close()`). */
   extraServer(options?: {
     requiredModels?: string[];
     bodyLimitBytes?: number;
     refresh?: boolean;
+    protect?: { predict?: boolean; read?: boolean };
   }): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
@@ -86,7 +88,16 @@ export async function openHarness(): Promise<ServeHarness> {
   const cache = new ModelCache(rt.registry, rt.stores.artifacts);
   await cache.refresh(true);
   const predictionLog = new PredictionLogWriter(rt.stores.metadata.db, rt.clock, { flushMs: 60_000 });
-  const app = buildServer({ registry: rt.registry, cache, predictionLog, metrics, logger, maxHorizon: MAX_HORIZON });
+  const tokens = new TokenStore(rt.stores.metadata.db, rt.clock);
+  const app = buildServer({
+    registry: rt.registry,
+    cache,
+    predictionLog,
+    metrics,
+    logger,
+    maxHorizon: MAX_HORIZON,
+    tokens,
+  });
   await app.ready();
 
   const extras: FastifyInstance[] = [];
@@ -99,6 +110,7 @@ export async function openHarness(): Promise<ServeHarness> {
     app,
     tabularPath,
     seriesPath,
+    tokens,
     async extraServer(options = {}) {
       const extraCache = new ModelCache(rt.registry, rt.stores.artifacts, {
         ...(options.requiredModels ? { requiredModels: options.requiredModels } : {}),
@@ -111,6 +123,8 @@ export async function openHarness(): Promise<ServeHarness> {
         metrics: new ServiceMetrics(),
         logger,
         maxHorizon: MAX_HORIZON,
+        tokens,
+        ...(options.protect ? { protect: options.protect } : {}),
         ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
       });
       extras.push(server);

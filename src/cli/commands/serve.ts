@@ -28,6 +28,19 @@ function choosePort(flag: number | undefined, fallback: number): number {
   return Number(env);
 }
 
+/** `--protect predict,read` → the route groups that need a token. */
+function protectList(value: string): ("predict" | "read")[] {
+  const parts = value.split(",").map((p) => p.trim());
+  for (const p of parts) {
+    if (p !== "predict" && p !== "read") throw new InvalidArgumentError("--protect takes predict, read or both");
+  }
+  return parts as ("predict" | "read")[];
+}
+
+function protectOf(list: readonly string[]): { predict: boolean; read: boolean } {
+  return { predict: list.includes("predict"), read: list.includes("read") };
+}
+
 function stopOnSignals(service: RunningService): void {
   const stop = (signal: string) => {
     process.stderr.write(`slipway: ${signal}, draining and stopping\n`);
@@ -44,12 +57,18 @@ export function registerServe(program: Command): void {
     .option("--port <n>", "port (default 8080; PORT overrides)", port)
     .option("--host <h>", "interface to listen on", "127.0.0.1")
     .option("--max-horizon <n>", "largest forecast horizon a request may ask for", positiveInt("--max-horizon"), 1000)
+    .option(
+      "--protect <groups>",
+      "route groups that need an API token too: predict, read (comma-separated)",
+      protectList,
+    )
     .action(async (opts) => {
       const service = await startService({
         home: resolveHome(),
         host: opts.host,
         port: choosePort(opts.port, 8080),
         maxHorizon: opts.maxHorizon,
+        protect: protectOf(opts.protect ?? []),
       });
       stopOnSignals(service);
       process.stdout.write(`slipway serving on ${service.url}\n`);
@@ -69,6 +88,7 @@ export function registerServe(program: Command): void {
         host: opts.host ?? config.serve.host,
         port: choosePort(opts.port, config.serve.port),
         maxHorizon: config.serve.maxHorizon,
+        protect: protectOf(config.serve.protect),
         project: { config, dir },
       });
       stopOnSignals(service);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { SlipwayError } from "../../core/index.js";
 import { explainerOf, withExplanations } from "../../models/index.js";
 import type { ServeDeps } from "../app.js";
+import { requireScope } from "../auth.js";
 import type { LoadedVersion } from "../model-cache.js";
 import { forecastBody, ModelParams, PredictBody, VersionParams } from "../schemas.js";
 
@@ -26,6 +27,7 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
   };
 
   return async (app) => {
+    if (deps.protect?.predict) app.addHook("preHandler", requireScope(deps.tokens, "predict"));
     const forecastSchema = { body: forecastBody(deps.maxHorizon) };
     const forecast = async (request: FastifyRequest<{ Params: Params; Body: ForecastBody }>) => {
       const started = performance.now();

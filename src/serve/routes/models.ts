@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { ModelSummary } from "../../registry/index.js";
 import type { ServeDeps } from "../app.js";
+import { requireScope } from "../auth.js";
 import { ModelParams } from "../schemas.js";
 
 /** The public view of a model: its versions without storage keys. */
@@ -25,6 +26,7 @@ export function modelView(m: ModelSummary) {
 
 export function modelRoutes(deps: ServeDeps): FastifyPluginAsync {
   return async (app) => {
+    if (deps.protect?.read) app.addHook("preHandler", requireScope(deps.tokens, "read"));
     app.get("/v1/models", async () => ({ models: (await deps.registry.listModels()).map(modelView) }));
     app.get<{ Params: { name: string } }>("/v1/models/:name", { schema: { params: ModelParams } }, async (request) =>
       modelView(await deps.registry.getModel(request.params.name)),

@@ -63,6 +63,26 @@ export interface Database {
     to_version: number | null;
     reason: string;
   };
+  approval_requests: {
+    id: Generated<number>;
+    model: string;
+    version: number;
+    state: "pending" | "approved" | "rejected" | "superseded";
+    requested_by: string;
+    requested_at: number;
+    reason: string;
+    decided_by: string | null;
+    decided_at: number | null;
+    decision_reason: string | null;
+  };
+  api_tokens: {
+    id: string;
+    name: string;
+    token_hash: string;
+    scopes_json: string;
+    created_at: number;
+    revoked_at: number | null;
+  };
   jobs: {
     id: string;
     kind: string;

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as init from "./0001-init.js";
+import * as release from "./0002-release.js";
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-init": init,
+  "0002-release": release,
 };
 
 export const migrationProvider: MigrationProvider = {

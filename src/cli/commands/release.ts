@@ -1,0 +1,172 @@
+import type { Command } from "commander";
+import { SlipwayError } from "../../core/index.js";
+import type { ReleasePolicy } from "../../registry/index.js";
+import { approvalView, promoteView } from "../../serve/index.js";
+import { printJson } from "../output.js";
+import { openRuntime, type Runtime, resolveHome } from "../runtime.js";
+
+/** VERSION as typed: a positive integer. */
+function versionOf(text: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(text)) {
+    throw new SlipwayError("SLP_INPUT_INVALID", "VERSION must be a positive integer", [
+      { field: "VERSION", reason: "not a positive integer" },
+    ]);
+  }
+  return Number(text);
+}
+
+function reasonOf(text: unknown, flag = "--reason"): string {
+  if (typeof text !== "string" || text.trim() === "" || text.length > 1000) {
+    throw new SlipwayError("SLP_INPUT_INVALID", `${flag} needs 1–1000 characters`, [
+      { field: flag, reason: "required: why, for the audit log" },
+    ]);
+  }
+  return text;
+}
+
+/** Who acts from the command line, for the audit log. */
+function cliActor(): string {
+  return process.env.SLIPWAY_ACTOR ?? process.env.USER ?? "cli";
+}
+
+async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(resolveHome());
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** The release steps: policy, promote, approve, reject, rollback (each audited, each with `--json`). */
+export function registerRelease(program: Command): void {
+  program
+    .command("policy")
+    .description("Show or set a model's release policy: auto (promote moves production) or manual (needs approval).")
+    .argument("<name>", "model name")
+    .argument("[policy]", "auto or manual; omitted: print the current policy")
+    .option("--reason <text>", "why, for the audit log", "set from the command line")
+    .option("--json", "print the policy as JSON")
+    .action(async (name: string, policy: string | undefined, opts) => {
+      if (policy !== undefined && policy !== "auto" && policy !== "manual") {
+        throw new SlipwayError("SLP_INPUT_INVALID", "POLICY must be auto or manual", [
+          { field: "POLICY", reason: `got ${JSON.stringify(policy)}` },
+        ]);
+      }
+      await withRuntime(async (rt) => {
+        if (policy === undefined) {
+          const current = await rt.registry.policyOf(name);
+          if (opts.json) printJson({ model: name, policy: current });
+          else process.stdout.write(`${name}: ${current}\n`);
+          return;
+        }
+        const r = await rt.registry.setPolicy(name, policy as ReleasePolicy, {
+          actor: cliActor(),
+          reason: reasonOf(opts.reason),
+        });
+        if (opts.json) printJson({ model: name, from: r.from, policy: r.to });
+        else process.stdout.write(`${name}: ${r.from} -> ${r.to}\n`);
+      });
+    });
+
+  program
+    .command("promote")
+    .description(
+      "Promote a version to production under the model's policy: at once (auto) or to staging with an approval " +
+        "request (manual). --to another alias moves that alias at once. Audited.",
+    )
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .option("--to <alias>", "alias to move", "production")
+    .option("--reason <text>", "why, for the audit log", "promoted from the command line")
+    .option("--json", "print the move as JSON")
+    .action(async (name: string, versionText: string, opts) => {
+      const version = versionOf(versionText);
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.to)) {
+        throw new SlipwayError("SLP_INPUT_INVALID", "--to must be 1–64 characters of [A-Za-z0-9._-]", [
+          { field: "--to", reason: "invalid alias" },
+        ]);
+      }
+      await withRuntime(async (rt) => {
+        const r = await rt.registry.promote(name, version, {
+          actor: cliActor(),
+          reason: reasonOf(opts.reason),
+          alias: opts.to,
+        });
+        if (opts.json) printJson(promoteView(r));
+        else if (r.status === "pending_approval") {
+          process.stdout.write(
+            `${name}@staging: ${r.from ?? "none"} -> ${r.to}; production waits for approval ` +
+              `(request ${r.approval?.id}: slipway approve ${name} ${r.to} --reason …)\n`,
+          );
+        } else process.stdout.write(`${name}@${r.alias}: ${r.from ?? "none"} -> ${r.to}\n`);
+      });
+    });
+
+  program
+    .command("approve")
+    .description("Approve the pending request for a version: production moves to it. Audited.")
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .requiredOption("--reason <text>", "why, for the audit log")
+    .option("--json", "print the move and the request as JSON")
+    .action(async (name: string, versionText: string, opts) => {
+      const version = versionOf(versionText);
+      await withRuntime(async (rt) => {
+        const r = await rt.registry.approve(name, version, { actor: cliActor(), reason: reasonOf(opts.reason) });
+        if (opts.json)
+          printJson({ model: r.model, alias: r.alias, from: r.from, to: r.to, approval: approvalView(r.approval) });
+        else process.stdout.write(`${name}@production: ${r.from ?? "none"} -> ${r.to} (approved)\n`);
+      });
+    });
+
+  program
+    .command("reject")
+    .description("Reject the pending request for a version: production stays. Audited.")
+    .argument("<name>", "model name")
+    .argument("<version>", "version number")
+    .requiredOption("--reason <text>", "why, for the audit log")
+    .option("--json", "print the request as JSON")
+    .action(async (name: string, versionText: string, opts) => {
+      const version = versionOf(versionText);
+      await withRuntime(async (rt) => {
+        const a = await rt.registry.reject(name, version, { actor: cliActor(), reason: reasonOf(opts.reason) });
+        if (opts.json) printJson({ model: a.model, version: a.version, approval: approvalView(a) });
+        else process.stdout.write(`${name} version ${version}: rejected; production stays\n`);
+      });
+    });
+
+  program
+    .command("rollback")
+    .description("Move production back to the version it held before the current one. Audited.")
+    .argument("<name>", "model name")
+    .option("--reason <text>", "why, for the audit log", "rolled back from the command line")
+    .option("--json", "print the move as JSON")
+    .action(async (name: string, opts) => {
+      await withRuntime(async (rt) => {
+        const r = await rt.registry.rollback(name, { actor: cliActor(), reason: reasonOf(opts.reason) });
+        if (opts.json) printJson(r);
+        else process.stdout.write(`${name}@production: ${r.from} -> ${r.to} (rolled back)\n`);
+      });
+    });
+
+  program
+    .command("approvals")
+    .description("List approval requests, newest first.")
+    .argument("[name]", "only this model's")
+    .option("--pending", "only the pending ones")
+    .option("--json", "print the requests as JSON")
+    .action(async (name: string | undefined, opts) => {
+      await withRuntime(async (rt) => {
+        const list = await rt.registry.approvals({
+          ...(name !== undefined ? { model: name } : {}),
+          ...(opts.pending ? { state: "pending" as const } : {}),
+        });
+        if (opts.json) printJson({ approvals: list.map(approvalView) });
+        else
+          for (const a of list) {
+            process.stdout.write(`${a.id}  ${a.model}  v${a.version}  ${a.state}  ${a.requestedBy}  ${a.reason}\n`);
+          }
+      });
+    });
+}

@@ -1,0 +1,138 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { ApprovalRequest, PromoteResult } from "../../registry/index.js";
+import type { ServeDeps } from "../app.js";
+import { actorOf, requireScope } from "../auth.js";
+import { ModelParams } from "../schemas.js";
+import { parseScopes, SCOPES, type TokenInfo } from "../tokens.js";
+
+/** The JSON view of an approval request (the CLI's `--json` prints the same). */
+export function approvalView(a: ApprovalRequest) {
+  return {
+    id: a.id,
+    model: a.model,
+    version: a.version,
+    state: a.state,
+    requested_by: a.requestedBy,
+    requested_at: a.requestedAt,
+    reason: a.reason,
+    decided_by: a.decidedBy,
+    decided_at: a.decidedAt,
+    decision_reason: a.decisionReason,
+  };
+}
+
+export function promoteView(p: PromoteResult) {
+  return {
+    model: p.model,
+    alias: p.alias,
+    from: p.from,
+    to: p.to,
+    status: p.status,
+    approval: p.approval ? approvalView(p.approval) : null,
+  };
+}
+
+export function tokenView(t: TokenInfo & { token?: string }) {
+  return {
+    id: t.id,
+    name: t.name,
+    scopes: t.scopes,
+    created_at: t.createdAt,
+    revoked_at: t.revokedAt,
+    ...(t.token !== undefined ? { token: t.token } : {}),
+  };
+}
+
+const Version = Type.Integer({ minimum: 1, maximum: 999_999_999 });
+const Reason = Type.String({ minLength: 1, maxLength: 1000 });
+const Alias = Type.String({ pattern: "^[A-Za-z0-9._-]{1,64}$" });
+const PromoteBody = Type.Object(
+  { version: Version, alias: Type.Optional(Alias), reason: Type.Optional(Reason) },
+  { additionalProperties: false },
+);
+const DecisionBody = Type.Object({ version: Version, reason: Reason }, { additionalProperties: false });
+const RollbackBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
+const TokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    scopes: Type.Array(Type.Union(SCOPES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: SCOPES.length }),
+  },
+  { additionalProperties: false },
+);
+const TokenParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" }) });
+
+type Named<B> = FastifyRequest<{ Params: { name: string }; Body: B }>;
+
+/** The admin API: the release steps and tokens of the CLI, each behind a token with the `admin` scope, audited. */
+export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
+  return async (app) => {
+    app.addHook("preHandler", requireScope(deps.tokens, "admin"));
+    const by = (request: FastifyRequest, reason: string | undefined, fallback: string) => ({
+      actor: actorOf(request),
+      reason: reason ?? fallback,
+    });
+
+    app.post(
+      "/v1/admin/models/:name/promote",
+      { schema: { params: ModelParams, body: PromoteBody } },
+      async (request: Named<{ version: number; alias?: string; reason?: string }>) => {
+        const { version, alias, reason } = request.body;
+        const result = await deps.registry.promote(request.params.name, version, {
+          ...by(request, reason, "promoted through the admin API"),
+          ...(alias !== undefined ? { alias } : {}),
+        });
+        return promoteView(result);
+      },
+    );
+    app.post(
+      "/v1/admin/models/:name/approve",
+      { schema: { params: ModelParams, body: DecisionBody } },
+      async (request: Named<{ version: number; reason: string }>) => {
+        const r = await deps.registry.approve(
+          request.params.name,
+          request.body.version,
+          by(request, request.body.reason, ""),
+        );
+        return { model: r.model, alias: r.alias, from: r.from, to: r.to, approval: approvalView(r.approval) };
+      },
+    );
+    app.post(
+      "/v1/admin/models/:name/reject",
+      { schema: { params: ModelParams, body: DecisionBody } },
+      async (request: Named<{ version: number; reason: string }>) => {
+        const a = await deps.registry.reject(
+          request.params.name,
+          request.body.version,
+          by(request, request.body.reason, ""),
+        );
+        return { model: a.model, version: a.version, approval: approvalView(a) };
+      },
+    );
+    app.post(
+      "/v1/admin/models/:name/rollback",
+      { schema: { params: ModelParams, body: RollbackBody } },
+      async (request: Named<{ reason?: string }>) =>
+        deps.registry.rollback(
+          request.params.name,
+          by(request, request.body?.reason, "rolled back through the admin API"),
+        ),
+    );
+    app.post(
+      "/v1/admin/tokens",
+      { schema: { body: TokenBody } },
+      async (request: FastifyRequest<{ Body: { name: string; scopes: string[] } }>, reply) => {
+        const scopes = parseScopes(request.body.scopes, "/scopes");
+        const created = await deps.tokens.create(request.body.name, scopes, { actor: actorOf(request) });
+        void reply.status(201);
+        return tokenView(created);
+      },
+    );
+    app.delete(
+      "/v1/admin/tokens/:id",
+      { schema: { params: TokenParams } },
+      async (request: FastifyRequest<{ Params: { id: string } }>) =>
+        tokenView(await deps.tokens.revoke(request.params.id, { actor: actorOf(request) })),
+    );
+  };
+}

@@ -1,0 +1,210 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "../../src/monitor/index.js";
+import { CLI } from "../helpers/cli-process.js";
+import { tabularCsv } from "../serve/serve-fixture.js";
+
+const SECRET = "webhook-test-secret";
+let home: string;
+let hooks: Server;
+let hookUrl: string;
+const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+
+/** `slipway ARGS…` as a child process (not spawnSync: the webhook receiver runs in this process). */
+async function slipway(...args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: {
+      ...process.env,
+      SLIPWAY_HOME: home,
+      SLIPWAY_LOG_LEVEL: "warn",
+      SLIPWAY_ACTOR: "carol",
+      SLIPWAY_WEBHOOK_URL: hookUrl,
+      SLIPWAY_WEBHOOK_SECRET: SECRET,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const [code] = await once(child, "exit");
+  return { code: code as number | null, stdout, stderr };
+}
+
+async function ok<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+  const r = await slipway(...args);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+}
+
+async function fails(code: string, ...args: string[]): Promise<void> {
+  const r = await slipway(...args);
+  expect(r.code, r.stdout).toBe(2);
+  expect(JSON.parse(r.stderr.trim().split("\n").at(-1) as string).error.code).toBe(code);
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), "slipway-release-cli-"));
+  await writeFile(join(home, "tab.csv"), tabularCsv(5));
+  hooks = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => {
+      body += d;
+    });
+    req.on("end", () => {
+      received.push({ headers: req.headers, body });
+      res.end("ok");
+    });
+  });
+  hooks.listen(0, "127.0.0.1");
+  await once(hooks, "listening");
+  hookUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hooks/slipway`;
+  for (const seed of ["1", "2"]) {
+    await ok(
+      "train",
+      join(home, "tab.csv"),
+      "--target",
+      "y",
+      "--family",
+      "linear",
+      "--name",
+      "houses",
+      "--seed",
+      seed,
+      "--json",
+    );
+  }
+}, 120_000);
+
+afterAll(async () => {
+  hooks?.close();
+  await rm(home, { recursive: true, force: true });
+});
+
+describe("slipway policy / promote / approve / reject / rollback", () => {
+  it("runs the manual approval flow, announced on the signed webhook", async () => {
+    expect(await ok("promote", "houses", "1", "--json")).toMatchObject({ to: 1, status: "released" });
+    expect(await ok("policy", "houses", "--json")).toEqual({ model: "houses", policy: "auto" });
+    expect(await ok("policy", "houses", "manual", "--json")).toEqual({
+      model: "houses",
+      from: "auto",
+      policy: "manual",
+    });
+
+    const promoted = await ok<{ status: string; alias: string; approval: { id: number; requested_by: string } }>(
+      "promote",
+      "houses",
+      "2",
+      "--reason",
+      "retrained on March",
+      "--json",
+    );
+    expect(promoted).toMatchObject({
+      status: "pending_approval",
+      alias: "staging",
+      approval: { requested_by: "carol" },
+    });
+    // The CLI process delivered the announcement before it exited.
+    const request = received.find((r) => r.headers["x-slipway-event"] === "model.approval.requested");
+    expect(request).toBeDefined();
+    const ts = request?.headers[TIMESTAMP_HEADER] as string;
+    expect(request?.headers[SIGNATURE_HEADER]).toBe(signWebhook(SECRET, ts, request?.body as string));
+    expect(JSON.parse(request?.body as string)).toMatchObject({
+      event: "model.approval.requested",
+      data: {
+        model: "houses",
+        version: 2,
+        requestId: promoted.approval.id,
+        requestedBy: "carol",
+        reason: "retrained on March",
+      },
+    });
+
+    const pending = await ok<{ approvals: { version: number; state: string }[] }>(
+      "approvals",
+      "houses",
+      "--pending",
+      "--json",
+    );
+    expect(pending.approvals.map((a) => [a.version, a.state])).toEqual([[2, "pending"]]);
+    const listed = await ok<{ models: { aliases: Record<string, number> }[] }>("models", "--json");
+    expect(listed.models[0]?.aliases).toEqual({ production: 1, staging: 2 });
+
+    const approved = await ok("approve", "houses", "2", "--reason", "backtest checked", "--json");
+    expect(approved).toMatchObject({
+      alias: "production",
+      from: 1,
+      to: 2,
+      approval: { state: "approved", decided_by: "carol" },
+    });
+    expect(received.some((r) => r.headers["x-slipway-event"] === "model.approval.decided")).toBe(true);
+    await fails("SLP_RELEASE_CONFLICT", "approve", "houses", "2", "--reason", "again", "--json");
+    await fails("SLP_RELEASE_CONFLICT", "reject", "houses", "2", "--reason", "too late", "--json");
+
+    expect(await ok("rollback", "houses", "--reason", "alerts", "--json")).toEqual({
+      model: "houses",
+      alias: "production",
+      from: 2,
+      to: 1,
+    });
+    await fails("SLP_RELEASE_CONFLICT", "rollback", "houses", "--json");
+  }, 60_000);
+
+  it("refuses bad arguments with exit code 2", async () => {
+    await fails("SLP_INPUT_INVALID", "policy", "houses", "sometimes", "--json");
+    await fails("SLP_INPUT_INVALID", "approve", "houses", "x", "--reason", "r", "--json");
+    await fails("SLP_MODEL_NOT_FOUND", "rollback", "nobody", "--json");
+    const missingReason = await slipway("reject", "houses", "2");
+    expect(missingReason.code).toBe(2);
+    expect(missingReason.stderr).toContain("--reason");
+  });
+
+  it.each([
+    "policy",
+    "approve",
+    "reject",
+    "rollback",
+    "approvals",
+    "token",
+    "token create",
+    "token list",
+    "token revoke",
+  ])("%s --help", async (command) => {
+    const r = await slipway(...command.split(" "), "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: slipway");
+  });
+});
+
+describe("slipway token", () => {
+  it("creates a token shown once, lists it without the secret, revokes it", async () => {
+    const t = await ok<{ id: string; token: string; scopes: string[] }>(
+      "token",
+      "create",
+      "--name",
+      "ci",
+      "--scopes",
+      "predict,read",
+      "--json",
+    );
+    expect(t.token).toMatch(/^slp_/);
+    expect(t.scopes).toEqual(["predict", "read"]);
+    const list = await slipway("token", "list", "--json");
+    expect(list.stdout).toContain(t.id);
+    expect(list.stdout).not.toContain(t.token);
+    const revoked = await ok<{ revoked_at: string | null }>("token", "revoke", t.id, "--json");
+    expect(revoked.revoked_at).not.toBeNull();
+    await fails("SLP_TOKEN_NOT_FOUND", "token", "revoke", "tok_nope", "--json");
+    await fails("SLP_INPUT_INVALID", "token", "create", "--name", "x", "--scopes", "root", "--json");
+  });
+});
