@@ -186,5 +186,10 @@ describe("ProjectLoop", () => {
     await loop.ingestAll();
     await runner.drain();
     expect((await ctx.registry.getModel("demo")).aliases).toEqual({ staging: 1 });
+    // The release opened an approval request, which a person decides.
+    const [request] = await ctx.registry.approvals({ model: "demo" });
+    expect(request).toMatchObject({ version: 1, state: "pending", requestedBy: "slipway" });
+    await ctx.registry.approve("demo", 1, { actor: "dana", reason: "reviewed" });
+    expect((await ctx.registry.getModel("demo")).aliases).toEqual({ staging: 1, production: 1 });
   });
 });
