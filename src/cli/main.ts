@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
-import { registerRelease } from "./commands/release.js";
+import { registerRelease, registerTraffic } from "./commands/release.js";
 import { registerServe } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
 import { registerTrain } from "./commands/train.js";
@@ -18,6 +18,7 @@ registerTrain(program);
 registerPredict(program);
 registerModels(program);
 registerRelease(program);
+registerTraffic(program);
 registerToken(program);
 registerServe(program);
 // Subcommands of subcommands (token create, …) report usage errors the same way.

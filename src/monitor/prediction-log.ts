@@ -10,6 +10,8 @@ export interface PredictionLogEntry {
   inputs: unknown;
   outputs: unknown;
   latencyMs: number;
+  /** Which route answered (default `production`); `shadow` entries were not returned to the client. */
+  route?: "production" | "canary" | "pinned" | "shadow";
 }
 
 /**
@@ -42,7 +44,7 @@ export class PredictionLogWriter {
       this.buffer = [];
       try {
         await this.db.transaction().execute(async (trx) => {
-          // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well under it.
+          // SQLite caps bound parameters per statement; 10 columns × 100 rows stays well under it.
           for (let i = 0; i < batch.length; i += 100) {
             await trx
               .insertInto("prediction_log")
@@ -56,6 +58,7 @@ export class PredictionLogWriter {
                   outputs_json: JSON.stringify(e.outputs),
                   latency_ms: e.latencyMs,
                   at: e.at,
+                  route: e.route ?? "production",
                 })),
               )
               .execute();

@@ -8,3 +8,4 @@ export {
   type ReleasePolicy,
 } from "./registry.js";
 export type { Actor, ApprovalRequest, PromoteResult } from "./releases.js";
+export type { TrafficSplit } from "./traffic.js";

@@ -3,6 +3,7 @@ import { type Clock, type EventBus, SlipwayError, type Task } from "../core/inde
 import type { Database } from "../store/index.js";
 import { ALIAS_EPOCH, audit, moveAliasIn } from "./audit.js";
 import * as releases from "./releases.js";
+import * as traffic from "./traffic.js";
 
 export type ReleasePolicy = "auto" | "manual";
 
@@ -152,6 +153,29 @@ export class Registry {
 
   approvals(filter: { model?: string; state?: releases.ApprovalRequest["state"] } = {}) {
     return releases.approvals(this.releaseDeps, filter);
+  }
+
+  /** Starts or changes a canary: `share` of production traffic goes to `version` (see `traffic.ts`). */
+  setCanary(model: string, version: number, share: number, by: releases.Actor) {
+    return traffic.setCanary(this.releaseDeps, model, version, share, by);
+  }
+
+  /** Starts or changes a shadow: `version` sees a copy of the traffic; its answers are logged, not returned. */
+  setShadow(model: string, version: number, by: releases.Actor) {
+    return traffic.setShadow(this.releaseDeps, model, version, by);
+  }
+
+  endCanary(model: string, by: releases.Actor) {
+    return traffic.endSplit(this.releaseDeps, model, "canary", by);
+  }
+
+  endShadow(model: string, by: releases.Actor) {
+    return traffic.endSplit(this.releaseDeps, model, "shadow", by);
+  }
+
+  /** Every canary and shadow (of one model when given). */
+  trafficSplits(model?: string) {
+    return traffic.trafficSplits(this.releaseDeps, model);
   }
 
   private get releaseDeps(): releases.ReleaseDeps {

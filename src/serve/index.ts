@@ -1,7 +1,7 @@
 export { buildServer, type ServeDeps } from "./app.js";
 export { actorOf, requireScope } from "./auth.js";
 export { ServiceMetrics } from "./metrics.js";
-export { ModelCache } from "./model-cache.js";
-export { approvalView, promoteView, tokenView } from "./routes/admin.js";
+export { ModelCache, routingPoint } from "./model-cache.js";
+export { approvalView, promoteView, splitView, tokenView } from "./routes/admin.js";
 export { modelView } from "./routes/models.js";
 export { grants, hashToken, parseScopes, SCOPES, type Scope, type TokenInfo, TokenStore } from "./tokens.js";

@@ -9,6 +9,25 @@ export interface LoadedVersion {
   model: FittedModel;
 }
 
+/** A model's canary (a share of production traffic) and shadow (a copy of it), as last loaded. */
+interface Splits {
+  canary?: { version: number; share: number };
+  shadow?: { version: number };
+}
+
+/**
+ * A routing key's point in [0, 1): FNV-1a (32-bit) of its UTF-16 code units. The same key lands on the same side
+ * of a canary on every server, and raising the share only moves keys onto the canary, never off it.
+ */
+export function routingPoint(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}
+
 /**
  * Loaded model versions and the alias map that requests resolve through. `refresh()` loads every aliased version
  * that is not loaded yet *before* swapping the alias map in one assignment, so a request either sees the old
@@ -17,6 +36,7 @@ export interface LoadedVersion {
 export class ModelCache {
   private loaded = new Map<string, LoadedVersion>();
   private aliases = new Map<string, Map<string, number>>();
+  private splits = new Map<string, Splits>();
   private epoch = -1;
   private refreshing: Promise<void> | null = null;
   private again: Promise<void> | null = null;
@@ -76,7 +96,25 @@ export class ModelCache {
       }
       m.set(row.alias, row.version);
     }
+    // Canary and shadow versions are loaded before they take traffic, like alias targets.
+    const splits = new Map<string, Splits>();
+    for (const split of await this.registry.trafficSplits()) {
+      try {
+        await this.ensureLoaded(split.model, split.version);
+      } catch (error) {
+        complete = false;
+        this.options.onError?.(error);
+        const previous = this.splits.get(split.model)?.[split.kind];
+        if (previous === undefined) continue;
+        split.version = previous.version;
+      }
+      const entry = splits.get(split.model) ?? {};
+      if (split.kind === "canary") entry.canary = { version: split.version, share: split.share };
+      else entry.shadow = { version: split.version };
+      splits.set(split.model, entry);
+    }
     this.aliases = next;
+    this.splits = splits;
     if (complete) this.epoch = epoch;
     this.evictUnaliased();
   }
@@ -96,6 +134,10 @@ export class ModelCache {
   private evictUnaliased(): void {
     const keep = new Set<string>();
     for (const [model, m] of this.aliases) for (const v of m.values()) keep.add(`${model}:${v}`);
+    for (const [model, sp] of this.splits) {
+      if (sp.canary) keep.add(`${model}:${sp.canary.version}`);
+      if (sp.shadow) keep.add(`${model}:${sp.shadow.version}`);
+    }
     const extra = [...this.loaded.keys()].filter((k) => !keep.has(k));
     for (const k of extra.slice(0, Math.max(0, extra.length - 16))) this.loaded.delete(k);
   }
@@ -117,6 +159,26 @@ export class ModelCache {
     // No production version: a bare name means the latest version, as in the CLI.
     const record = await this.registry.resolve({ name });
     return this.ensureLoaded(name, record.version);
+  }
+
+  /**
+   * The version an unpinned request for `name` is answered by: the canary for its share of the traffic (by
+   * `routingKey` when given, else at random), else production (see {@link get}).
+   */
+  async route(name: string, routingKey?: string): Promise<{ loaded: LoadedVersion; route: "production" | "canary" }> {
+    const canary = this.splits.get(name)?.canary;
+    if (canary !== undefined) {
+      const point = routingKey !== undefined ? routingPoint(routingKey) : Math.random();
+      const hit = point < canary.share ? this.loaded.get(`${name}:${canary.version}`) : undefined;
+      if (hit) return { loaded: hit, route: "canary" };
+    }
+    return { loaded: await this.get(name), route: "production" };
+  }
+
+  /** The loaded shadow version of `name`, if it has one. */
+  shadowOf(name: string): LoadedVersion | undefined {
+    const shadow = this.splits.get(name)?.shadow;
+    return shadow === undefined ? undefined : this.loaded.get(`${name}:${shadow.version}`);
   }
 
   /** True when every production alias is loaded, including one for each required model. */

@@ -186,6 +186,29 @@ describe("slipway policy / promote / approve / reject / rollback", () => {
   });
 });
 
+describe("slipway canary / shadow", () => {
+  it("sets, steps and ends a canary and a shadow", async () => {
+    expect(await ok("canary", "houses", "2", "--share", "0.2", "--json")).toMatchObject({
+      model: "houses",
+      kind: "canary",
+      version: 2,
+      share: 0.2,
+      from: null,
+    });
+    expect(await ok("canary", "houses", "2", "--share", "0.5", "--json")).toMatchObject({
+      share: 0.5,
+      from: { version: 2, share: 0.2 },
+    });
+    expect(await ok("canary", "houses", "--end", "--json")).toMatchObject({ kind: "canary", version: 2 });
+    await fails("SLP_RELEASE_CONFLICT", "canary", "houses", "--end", "--json");
+    await fails("SLP_INPUT_INVALID", "canary", "houses", "2", "--share", "1.5", "--json");
+    await fails("SLP_INPUT_INVALID", "canary", "houses", "2", "--share", "lots", "--json");
+    await fails("SLP_MODEL_NOT_FOUND", "canary", "houses", "9", "--json");
+    expect(await ok("shadow", "houses", "2", "--json")).toMatchObject({ kind: "shadow", version: 2 });
+    expect(await ok("shadow", "houses", "--end", "--json")).toMatchObject({ kind: "shadow", version: 2 });
+  }, 30_000);
+});
+
 describe("slipway token", () => {
   it("creates a token shown once, lists it without the secret, revokes it", async () => {
     const t = await ok<{ id: string; token: string; scopes: string[] }>(

@@ -27,6 +27,7 @@ const TABLES = [
   "models",
   "prediction_log",
   "runs",
+  "traffic_splits",
 ];
 const COLUMNS: Record<string, string[]> = {
   jobs: [

@@ -18,6 +18,10 @@ const ADMIN_ROUTES: [string, string, unknown][] = [
   ["POST", "/v1/admin/models/price/approve", { version: 1, reason: "r" }],
   ["POST", "/v1/admin/models/price/reject", { version: 1, reason: "r" }],
   ["POST", "/v1/admin/models/price/rollback", {}],
+  ["POST", "/v1/admin/models/price/canary", { version: 2, share: 0.1 }],
+  ["DELETE", "/v1/admin/models/price/canary", undefined],
+  ["POST", "/v1/admin/models/price/shadow", { version: 2 }],
+  ["DELETE", "/v1/admin/models/price/shadow", undefined],
   ["POST", "/v1/admin/tokens", { name: "x", scopes: ["read"] }],
   ["DELETE", "/v1/admin/tokens/tok_missing", undefined],
 ];

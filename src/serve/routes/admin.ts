@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import type { ApprovalRequest, PromoteResult } from "../../registry/index.js";
+import type { ApprovalRequest, PromoteResult, TrafficSplit } from "../../registry/index.js";
 import type { ServeDeps } from "../app.js";
 import { actorOf, requireScope } from "../auth.js";
 import { ModelParams } from "../schemas.js";
@@ -33,6 +33,17 @@ export function promoteView(p: PromoteResult) {
   };
 }
 
+export function splitView(t: TrafficSplit & { from?: { version: number; share: number } | null }) {
+  return {
+    model: t.model,
+    kind: t.kind,
+    version: t.version,
+    share: t.share,
+    updated_at: t.updatedAt,
+    ...(t.from !== undefined ? { from: t.from } : {}),
+  };
+}
+
 export function tokenView(t: TokenInfo & { token?: string }) {
   return {
     id: t.id,
@@ -52,6 +63,11 @@ const PromoteBody = Type.Object(
   { additionalProperties: false },
 );
 const DecisionBody = Type.Object({ version: Version, reason: Reason }, { additionalProperties: false });
+const CanaryBody = Type.Object(
+  { version: Version, share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), reason: Type.Optional(Reason) },
+  { additionalProperties: false },
+);
+const ShadowBody = Type.Object({ version: Version, reason: Type.Optional(Reason) }, { additionalProperties: false });
 const RollbackBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
 const TokenBody = Type.Object(
   {
@@ -117,6 +133,50 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
           request.params.name,
           by(request, request.body?.reason, "rolled back through the admin API"),
         ),
+    );
+    app.post(
+      "/v1/admin/models/:name/canary",
+      { schema: { params: ModelParams, body: CanaryBody } },
+      async (request: Named<{ version: number; share: number; reason?: string }>) => {
+        const { version, share, reason } = request.body;
+        const r = await deps.registry.setCanary(
+          request.params.name,
+          version,
+          share,
+          by(request, reason, "canary set through the admin API"),
+        );
+        return splitView(r);
+      },
+    );
+    app.delete("/v1/admin/models/:name/canary", { schema: { params: ModelParams } }, async (request: Named<unknown>) =>
+      splitView(
+        await deps.registry.endCanary(
+          request.params.name,
+          by(request, undefined, "canary ended through the admin API"),
+        ),
+      ),
+    );
+    app.post(
+      "/v1/admin/models/:name/shadow",
+      { schema: { params: ModelParams, body: ShadowBody } },
+      async (request: Named<{ version: number; reason?: string }>) => {
+        const { version, reason } = request.body;
+        return splitView(
+          await deps.registry.setShadow(
+            request.params.name,
+            version,
+            by(request, reason, "shadow set through the admin API"),
+          ),
+        );
+      },
+    );
+    app.delete("/v1/admin/models/:name/shadow", { schema: { params: ModelParams } }, async (request: Named<unknown>) =>
+      splitView(
+        await deps.registry.endShadow(
+          request.params.name,
+          by(request, undefined, "shadow ended through the admin API"),
+        ),
+      ),
     );
     app.post(
       "/v1/admin/tokens",

@@ -1,10 +1,12 @@
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { SlipwayError } from "../../core/index.js";
 import { explainerOf, withExplanations } from "../../models/index.js";
+import type { ModelVersionRecord } from "../../registry/index.js";
 import type { ServeDeps } from "../app.js";
 import { requireScope } from "../auth.js";
 import type { LoadedVersion } from "../model-cache.js";
 import { forecastBody, ModelParams, PredictBody, VersionParams } from "../schemas.js";
+import { ShadowRunner } from "../shadow.js";
 
 interface ForecastBody {
   horizon: number;
@@ -18,20 +20,44 @@ interface PredictBodyT {
 }
 type Params = { name: string; version?: string };
 
+const ROUTING_KEY = /^[\x21-\x7e]{1,256}$/;
+
 export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
-  const resolve = async (request: FastifyRequest<{ Params: Params }>): Promise<LoadedVersion> => {
+  const shadows = new ShadowRunner((err) => deps.logger.error({ err }, "shadow prediction failed"));
+  const resolve = async (
+    request: FastifyRequest<{ Params: Params }>,
+  ): Promise<LoadedVersion & { route: "production" | "canary" | "pinned" }> => {
     const { name, version } = request.params;
-    const loaded = await deps.cache.get(name, version !== undefined ? { version: Number(version) } : {});
+    let loaded: LoadedVersion;
+    let route: "production" | "canary" | "pinned";
+    if (version !== undefined) {
+      loaded = await deps.cache.get(name, { version: Number(version) });
+      route = "pinned";
+    } else {
+      const key = request.headers["x-routing-key"];
+      if (key !== undefined && (typeof key !== "string" || !ROUTING_KEY.test(key))) {
+        throw new SlipwayError("SLP_INPUT_INVALID", "x-routing-key must be 1–256 visible ASCII characters", [
+          { field: "x-routing-key", reason: "invalid" },
+        ]);
+      }
+      ({ loaded, route } = await deps.cache.route(name, key));
+    }
     request.servedBy = { model: name, version: loaded.record.version };
-    return loaded;
+    return { ...loaded, route };
+  };
+  /** The shadow version of an unpinned request's model, when it has one other than the answering version. */
+  const shadowFor = (route: string, record: ModelVersionRecord): LoadedVersion | undefined => {
+    if (route === "pinned") return undefined;
+    const shadow = deps.cache.shadowOf(record.model);
+    return shadow !== undefined && shadow.record.version !== record.version ? shadow : undefined;
   };
 
   return async (app) => {
     if (deps.protect?.predict) app.addHook("preHandler", requireScope(deps.tokens, "predict"));
     const forecastSchema = { body: forecastBody(deps.maxHorizon) };
-    const forecast = async (request: FastifyRequest<{ Params: Params; Body: ForecastBody }>) => {
+    const forecast = async (request: FastifyRequest<{ Params: Params; Body: ForecastBody }>, reply: FastifyReply) => {
       const started = performance.now();
-      const { record, model } = await resolve(request);
+      const { record, model, route } = await resolve(request);
       if (record.task !== "forecast") {
         throw new SlipwayError(
           "SLP_MODEL_TASK_MISMATCH",
@@ -62,13 +88,31 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
         inputs: request.body,
         outputs: rows,
         latencyMs: performance.now() - started,
+        route,
       });
+      const shadow = shadowFor(route, record);
+      if (shadow) {
+        shadows.after(reply, () => {
+          const t = performance.now();
+          const outputs = shadow.model.forecast(horizon, level, id);
+          deps.predictionLog.write({
+            requestId: request.id,
+            model: record.model,
+            version: shadow.record.version,
+            kind: "forecast",
+            inputs: request.body,
+            outputs,
+            latencyMs: performance.now() - t,
+            route: "shadow",
+          });
+        });
+      }
       return answer;
     };
 
-    const predict = async (request: FastifyRequest<{ Params: Params; Body: PredictBodyT }>) => {
+    const predict = async (request: FastifyRequest<{ Params: Params; Body: PredictBodyT }>, reply: FastifyReply) => {
       const started = performance.now();
-      const { record, model } = await resolve(request);
+      const { record, model, route } = await resolve(request);
       if (record.task === "forecast") {
         throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `model ${record.model} is a forecast model; use /forecast`, [
           { field: "path", reason: "not a predict model" },
@@ -83,15 +127,27 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
         predictions.length,
       );
       const latencyMs = performance.now() - started;
-      for (let i = 0; i < predictions.length; i++) {
-        deps.predictionLog.write({
-          requestId: request.id,
-          model: record.model,
-          version: record.version,
-          kind: "predict",
-          inputs: request.body.instances[i],
-          outputs: predictions[i],
-          latencyMs,
+      const logRows = (version: number, outputs: unknown[], ms: number, as: typeof route | "shadow") => {
+        for (let i = 0; i < outputs.length; i++) {
+          deps.predictionLog.write({
+            requestId: request.id,
+            model: record.model,
+            version,
+            kind: "predict",
+            inputs: request.body.instances[i],
+            outputs: outputs[i],
+            latencyMs: ms,
+            route: as,
+          });
+        }
+      };
+      logRows(record.version, predictions, latencyMs, route);
+      const shadow = shadowFor(route, record);
+      if (shadow) {
+        shadows.after(reply, () => {
+          const t = performance.now();
+          const outputs = shadow.model.predict(request.body.instances, level, "/instances");
+          logRows(shadow.record.version, outputs, performance.now() - t, "shadow");
         });
       }
       return {

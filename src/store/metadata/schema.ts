@@ -108,7 +108,10 @@ export interface Database {
     outputs_json: string;
     latency_ms: number;
     at: number;
+    /** Which route answered: `production`, `canary`, `pinned` (a version in the path) or `shadow` (not returned). */
+    route: ColumnType<string, string | undefined, string>;
   };
+  traffic_splits: { model: string; kind: "canary" | "shadow"; version: number; share: number; updated_at: number };
 }
 
 export type Json = ColumnType<string, string, string>;

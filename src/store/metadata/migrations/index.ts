@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from "kysely";
 import * as init from "./0001-init.js";
 import * as release from "./0002-release.js";
+import * as traffic from "./0003-traffic.js";
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-init": init,
   "0002-release": release,
+  "0003-traffic": traffic,
 };
 
 export const migrationProvider: MigrationProvider = {
