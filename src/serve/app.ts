@@ -10,6 +10,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { healthRoutes } from "./routes/health.js";
 import { inferenceRoutes } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
+import { v2Routes } from "./routes/v2.js";
 import type { TokenStore } from "./tokens.js";
 
 export interface ServeDeps {
@@ -71,5 +72,6 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
   app.register(modelRoutes(deps));
   app.register(inferenceRoutes(deps));
   app.register(adminRoutes(deps));
+  app.register(v2Routes(deps));
   return app;
 }
