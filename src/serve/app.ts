@@ -1,3 +1,4 @@
+import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { isValidRequestId, newId } from "../core/index.js";
@@ -67,6 +68,20 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+
+  // The OpenAPI document is generated from the route schemas registered after it (one source of truth).
+  app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "Slipway",
+        version: "0.1.0",
+        description: "Predictions, forecasts, model listing, releases (admin) and the Open Inference Protocol (V2).",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes(deps));
   app.register(modelRoutes(deps));

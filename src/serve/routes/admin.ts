@@ -78,6 +78,9 @@ const TokenBody = Type.Object(
 );
 const TokenParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" }) });
 
+/** OpenAPI: every admin route needs the bearer token (see `app.ts`'s security scheme). */
+const SECURED = { tags: ["admin"], security: [{ bearer: [] }] };
+
 type Named<B> = FastifyRequest<{ Params: { name: string }; Body: B }>;
 
 /** The admin API: the release steps and tokens of the CLI, each behind a token with the `admin` scope, audited. */
@@ -91,7 +94,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
 
     app.post(
       "/v1/admin/models/:name/promote",
-      { schema: { params: ModelParams, body: PromoteBody } },
+      { schema: { ...SECURED, params: ModelParams, body: PromoteBody } },
       async (request: Named<{ version: number; alias?: string; reason?: string }>) => {
         const { version, alias, reason } = request.body;
         const result = await deps.registry.promote(request.params.name, version, {
@@ -103,7 +106,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     );
     app.post(
       "/v1/admin/models/:name/approve",
-      { schema: { params: ModelParams, body: DecisionBody } },
+      { schema: { ...SECURED, params: ModelParams, body: DecisionBody } },
       async (request: Named<{ version: number; reason: string }>) => {
         const r = await deps.registry.approve(
           request.params.name,
@@ -115,7 +118,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     );
     app.post(
       "/v1/admin/models/:name/reject",
-      { schema: { params: ModelParams, body: DecisionBody } },
+      { schema: { ...SECURED, params: ModelParams, body: DecisionBody } },
       async (request: Named<{ version: number; reason: string }>) => {
         const a = await deps.registry.reject(
           request.params.name,
@@ -127,7 +130,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     );
     app.post(
       "/v1/admin/models/:name/rollback",
-      { schema: { params: ModelParams, body: RollbackBody } },
+      { schema: { ...SECURED, params: ModelParams, body: RollbackBody } },
       async (request: Named<{ reason?: string }>) =>
         deps.registry.rollback(
           request.params.name,
@@ -136,7 +139,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     );
     app.post(
       "/v1/admin/models/:name/canary",
-      { schema: { params: ModelParams, body: CanaryBody } },
+      { schema: { ...SECURED, params: ModelParams, body: CanaryBody } },
       async (request: Named<{ version: number; share: number; reason?: string }>) => {
         const { version, share, reason } = request.body;
         const r = await deps.registry.setCanary(
@@ -148,17 +151,20 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
         return splitView(r);
       },
     );
-    app.delete("/v1/admin/models/:name/canary", { schema: { params: ModelParams } }, async (request: Named<unknown>) =>
-      splitView(
-        await deps.registry.endCanary(
-          request.params.name,
-          by(request, undefined, "canary ended through the admin API"),
+    app.delete(
+      "/v1/admin/models/:name/canary",
+      { schema: { ...SECURED, params: ModelParams } },
+      async (request: Named<unknown>) =>
+        splitView(
+          await deps.registry.endCanary(
+            request.params.name,
+            by(request, undefined, "canary ended through the admin API"),
+          ),
         ),
-      ),
     );
     app.post(
       "/v1/admin/models/:name/shadow",
-      { schema: { params: ModelParams, body: ShadowBody } },
+      { schema: { ...SECURED, params: ModelParams, body: ShadowBody } },
       async (request: Named<{ version: number; reason?: string }>) => {
         const { version, reason } = request.body;
         return splitView(
@@ -170,17 +176,20 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
         );
       },
     );
-    app.delete("/v1/admin/models/:name/shadow", { schema: { params: ModelParams } }, async (request: Named<unknown>) =>
-      splitView(
-        await deps.registry.endShadow(
-          request.params.name,
-          by(request, undefined, "shadow ended through the admin API"),
+    app.delete(
+      "/v1/admin/models/:name/shadow",
+      { schema: { ...SECURED, params: ModelParams } },
+      async (request: Named<unknown>) =>
+        splitView(
+          await deps.registry.endShadow(
+            request.params.name,
+            by(request, undefined, "shadow ended through the admin API"),
+          ),
         ),
-      ),
     );
     app.post(
       "/v1/admin/tokens",
-      { schema: { body: TokenBody } },
+      { schema: { ...SECURED, body: TokenBody } },
       async (request: FastifyRequest<{ Body: { name: string; scopes: string[] } }>, reply) => {
         const scopes = parseScopes(request.body.scopes, "/scopes");
         const created = await deps.tokens.create(request.body.name, scopes, { actor: actorOf(request) });
@@ -190,7 +199,7 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     );
     app.delete(
       "/v1/admin/tokens/:id",
-      { schema: { params: TokenParams } },
+      { schema: { ...SECURED, params: TokenParams } },
       async (request: FastifyRequest<{ Params: { id: string } }>) =>
         tokenView(await deps.tokens.revoke(request.params.id, { actor: actorOf(request) })),
     );
