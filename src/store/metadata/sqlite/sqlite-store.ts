@@ -1,9 +1,30 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { Kysely, SqliteDialect } from "kysely";
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver } from "kysely";
 import { type MetadataStore, migrateToLatest } from "../metadata-store.js";
 import type { Database } from "../schema.js";
+
+/**
+ * Transactions begin IMMEDIATE: they take the write lock up front, so the busy timeout applies. A deferred
+ * transaction that reads and then writes cannot wait: when another process wrote in between, upgrading its read
+ * lock fails at once with "database is locked" (seen with a server logging predictions while the CLI promoted).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+}
 
 /**
  * SQLite through better-sqlite3. WAL lets a server read while the CLI writes; the busy timeout makes a writer wait
@@ -16,7 +37,7 @@ export async function openSqliteStore(file: string, options: { busyTimeoutMs?: n
   database.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
   database.pragma("synchronous = NORMAL");
   database.pragma("foreign_keys = ON");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database }) });
   await migrateToLatest(db);
   return {
     db,
