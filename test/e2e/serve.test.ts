@@ -71,3 +71,48 @@ describe("slipway serve follows alias moves made by another process", () => {
     expect(answers.every((v) => v === 1 || v === 2)).toBe(true);
   });
 });
+
+describe("slipway serve --workers 2", () => {
+  it("answers from two processes sharing the port and the home, and stops both on SIGTERM", async () => {
+    const home = await mkdtemp(join(tmpdir(), "slipway-workers-"));
+    try {
+      const rows = ["x,y", ...Array.from({ length: 30 }, (_, i) => `${i},${3 * i + (i % 4)}`)];
+      await writeFile(join(home, "tab.csv"), `${rows.join("\n")}\n`);
+      const env = { ...process.env, SLIPWAY_HOME: home };
+      expect(spawnSync(process.execPath, [CLI, "train", join(home, "tab.csv"), "--target", "y"], { env }).status).toBe(
+        0,
+      );
+      expect(spawnSync(process.execPath, [CLI, "promote", "tab", "1"], { env }).status).toBe(0);
+      const port = await freePort();
+      const serve = startCli(["serve", "--port", String(port), "--workers", "2"], { SLIPWAY_HOME: home });
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor(
+        async () => ((await fetch(`${base}/readyz`).catch(() => null))?.ok ? true : undefined),
+        30_000,
+        "/readyz",
+      );
+      await waitFor(
+        async () => (serve.stdout().includes("(2 workers)") ? true : undefined),
+        10_000,
+        "the address line",
+      );
+      // Two server processes under the one started.
+      const children = spawnSync("pgrep", ["-P", String(serve.child.pid)], { encoding: "utf8" })
+        .stdout.trim()
+        .split("\n");
+      expect(children).toHaveLength(2);
+      for (let i = 0; i < 20; i++) {
+        const r = await fetch(`${base}/v1/models/tab/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json", connection: "close" },
+          body: JSON.stringify({ instances: [{ x: 2 }] }),
+        });
+        expect(r.status).toBe(200);
+        expect(((await r.json()) as { version: number }).version).toBe(1);
+      }
+      expect(await serve.stop()).toBe(0);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

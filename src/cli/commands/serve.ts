@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadProject } from "../../config/index.js";
@@ -41,6 +42,39 @@ function protectOf(list: readonly string[]): { predict: boolean; read: boolean }
   return { predict: list.includes("predict"), read: list.includes("read") };
 }
 
+/**
+ * `--workers N`: this process forks N servers that share the port (each opens the same home: SQLite in WAL mode
+ * and the artifact folder are safe to share), prints the address once, passes SIGINT/SIGTERM on, and exits when
+ * they have drained. A worker that dies unasked is replaced.
+ */
+function runPrimary(workers: number): void {
+  let stopping = false;
+  let announced = false;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on("message", (m: { listening?: string }) => {
+      if (m.listening && !announced) {
+        announced = true;
+        process.stdout.write(`slipway serving on ${m.listening} (${workers} workers)\n`);
+      }
+    });
+  };
+  for (let i = 0; i < workers; i++) fork();
+  cluster.on("exit", (worker, code) => {
+    if (!stopping) {
+      process.stderr.write(`slipway: worker ${worker.process.pid} exited with ${code}; starting another\n`);
+      fork();
+    } else if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
+    process.stderr.write(`slipway: ${signal}, draining and stopping ${workers} workers\n`);
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
 function stopOnSignals(service: RunningService): void {
   const stop = (signal: string) => {
     process.stderr.write(`slipway: ${signal}, draining and stopping\n`);
@@ -62,16 +96,23 @@ export function registerServe(program: Command): void {
       "route groups that need an API token too: predict, read (comma-separated)",
       protectList,
     )
+    .option("--workers <n>", "server processes sharing the port (node:cluster)", positiveInt("--workers"), 1)
     .action(async (opts) => {
+      const port = choosePort(opts.port, 8080);
+      if (opts.workers > 1 && cluster.isPrimary) {
+        runPrimary(opts.workers);
+        return;
+      }
       const service = await startService({
         home: resolveHome(),
         host: opts.host,
-        port: choosePort(opts.port, 8080),
+        port,
         maxHorizon: opts.maxHorizon,
         protect: protectOf(opts.protect ?? []),
       });
       stopOnSignals(service);
-      process.stdout.write(`slipway serving on ${service.url}\n`);
+      if (cluster.isWorker) process.send?.({ listening: service.url });
+      else process.stdout.write(`slipway serving on ${service.url}\n`);
     });
 
   program
