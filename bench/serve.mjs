@@ -170,6 +170,8 @@ for (const procs of [1, 2]) {
   ]) {
     port = await freePort();
     const url = `http://127.0.0.1:${port}/predict`;
+    // One OpenMP thread per worker, as a serving process runs (HistGradientBoosting predicts on every core by
+    // default, and two workers then fight over the two cores).
     child = await start(
       [
         ...PYTHON,
@@ -180,7 +182,7 @@ for (const procs of [1, 2]) {
         String(port),
         String(procs),
       ],
-      {},
+      { env: { ...process.env, OMP_NUM_THREADS: "1" } },
       url,
       one,
     );
