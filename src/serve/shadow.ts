@@ -1,8 +1,8 @@
 /**
- * Shadow traffic off the response path: a shadow job starts only once the champion's answer has been sent
- * (the response's `finish` event, then the next turn of the event loop), and at most `maxPending` wait at a time —
- * past that, shadow copies are dropped (counted), never queued without bound. A failing shadow is logged and never
- * reaches the client.
+ * Shadow traffic off the response path: a shadow job starts only once the champion's answer is done (the
+ * response's `close` event, which also comes when the client went away), on the next turn of the event loop. At
+ * most `maxPending` wait at a time; past that, shadow copies are dropped (counted), never queued without bound. A
+ * failing shadow is logged and never reaches the client.
  */
 import type { FastifyReply } from "fastify";
 
@@ -23,7 +23,7 @@ export class ShadowRunner {
       return;
     }
     this.pending++;
-    reply.raw.once("finish", () => {
+    reply.raw.once("close", () => {
       setImmediate(() => {
         try {
           job();
