@@ -35,6 +35,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   await cache.refresh(true);
   const predictionLog = new PredictionLogWriter(rt.stores.metadata.db, rt.clock, {
     onError: (err) => logger.error({ err }, "prediction log write failed; will retry"),
+    ...(rt.stores.metadata.sqlite ? { sqlite: rt.stores.metadata.sqlite } : {}),
   });
   const app = buildServer({
     registry: rt.registry,

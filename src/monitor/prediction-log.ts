@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/index.js";
 import type { Database } from "../store/index.js";
+import { SqliteLogThread } from "./sqlite-log-thread.js";
 
 export interface PredictionLogEntry {
   requestId: string;
@@ -16,19 +17,30 @@ export interface PredictionLogEntry {
 
 /**
  * Writes predictions off the hot path: entries are buffered and inserted in one transaction per batch, every
- * `flushMs` or as soon as `maxBatch` accumulate. `close()` writes what is left.
+ * `flushMs` or as soon as `maxBatch` accumulate. On SQLite the inserts run on a thread of their own
+ * (`sqlite-log-thread.ts`); elsewhere, or when that thread fails, through the store's Kysely instance. A batch that
+ * fails is kept and retried with the next. `close()` writes what is left.
  */
 export class PredictionLogWriter {
   private buffer: (PredictionLogEntry & { at: number })[] = [];
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
+  private readonly thread: SqliteLogThread | null;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly options: { flushMs?: number; maxBatch?: number; onError?: (e: unknown) => void } = {},
+    private readonly options: {
+      flushMs?: number;
+      maxBatch?: number;
+      onError?: (e: unknown) => void;
+      /** The SQLite file and driver module, for the writer thread (see `MetadataStore.sqlite`). */
+      sqlite?: { file: string; driver: string };
+    } = {},
   ) {
-    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 250);
+    this.thread = options.sqlite ? SqliteLogThread.start(options.sqlite.file, options.sqlite.driver) : null;
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? (this.thread ? 50 : 250));
     this.timer.unref();
   }
 
@@ -43,27 +55,8 @@ export class PredictionLogWriter {
       const batch = this.buffer;
       this.buffer = [];
       try {
-        await this.db.transaction().execute(async (trx) => {
-          // SQLite caps bound parameters per statement; 10 columns × 100 rows stays well under it.
-          for (let i = 0; i < batch.length; i += 100) {
-            await trx
-              .insertInto("prediction_log")
-              .values(
-                batch.slice(i, i + 100).map((e) => ({
-                  request_id: e.requestId,
-                  model: e.model,
-                  version: e.version,
-                  kind: e.kind,
-                  inputs_json: JSON.stringify(e.inputs),
-                  outputs_json: JSON.stringify(e.outputs),
-                  latency_ms: e.latencyMs,
-                  at: e.at,
-                  route: e.route ?? "production",
-                })),
-              )
-              .execute();
-          }
-        });
+        if (this.thread?.usable) await this.thread.write(batch);
+        else await this.insert(batch);
       } catch (error) {
         // Keep the batch for the next attempt rather than lose predictions.
         this.buffer = batch.concat(this.buffer);
@@ -76,5 +69,30 @@ export class PredictionLogWriter {
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    await this.thread?.close();
+  }
+
+  private async insert(batch: (PredictionLogEntry & { at: number })[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // SQLite caps bound parameters per statement; 10 columns × 100 rows stays well under it.
+      for (let i = 0; i < batch.length; i += 100) {
+        await trx
+          .insertInto("prediction_log")
+          .values(
+            batch.slice(i, i + 100).map((e) => ({
+              request_id: e.requestId,
+              model: e.model,
+              version: e.version,
+              kind: e.kind,
+              inputs_json: JSON.stringify(e.inputs) ?? "null",
+              outputs_json: JSON.stringify(e.outputs) ?? "null",
+              latency_ms: e.latencyMs,
+              at: e.at,
+              route: e.route ?? "production",
+            })),
+          )
+          .execute();
+      }
+    });
   }
 }

@@ -87,7 +87,10 @@ export async function openHarness(): Promise<ServeHarness> {
   const metrics = new ServiceMetrics(rt.bus);
   const cache = new ModelCache(rt.registry, rt.stores.artifacts);
   await cache.refresh(true);
-  const predictionLog = new PredictionLogWriter(rt.stores.metadata.db, rt.clock, { flushMs: 60_000 });
+  const predictionLog = new PredictionLogWriter(rt.stores.metadata.db, rt.clock, {
+    flushMs: 60_000,
+    ...(rt.stores.metadata.sqlite ? { sqlite: rt.stores.metadata.sqlite } : {}),
+  });
   const tokens = new TokenStore(rt.stores.metadata.db, rt.clock);
   const app = buildServer({
     registry: rt.registry,

@@ -11,6 +11,11 @@ export interface MetadataStore {
   readonly db: Kysely<Database>;
   /** A short description for logs, never including credentials. */
   readonly description: string;
+  /**
+   * SQLite backends: the database file and the path of the better-sqlite3 module, for writers that open their own
+   * connection on another thread (the prediction log).
+   */
+  readonly sqlite?: { file: string; driver: string };
   close(): Promise<void>;
 }
 

@@ -1,9 +1,12 @@
 import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, SqliteDialect, SqliteDriver } from "kysely";
 import { type MetadataStore, migrateToLatest } from "../metadata-store.js";
 import type { Database } from "../schema.js";
+
+const require = createRequire(import.meta.url);
 
 /**
  * Transactions begin IMMEDIATE: they take the write lock up front, so the busy timeout applies. A deferred
@@ -42,6 +45,7 @@ export async function openSqliteStore(file: string, options: { busyTimeoutMs?: n
   return {
     db,
     description: `sqlite:${file}`,
+    ...(file !== ":memory:" ? { sqlite: { file: resolve(file), driver: require.resolve("better-sqlite3") } } : {}),
     close: () => db.destroy(),
   };
 }

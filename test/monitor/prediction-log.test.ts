@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PredictionLogWriter } from "../../src/monitor/index.js";
+import { type MetadataStore, openSqliteStore } from "../../src/store/index.js";
+
+let dir: string;
+let store: MetadataStore;
+const clock = { now: () => 1_700_000_000_000 };
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "slipway-log-"));
+  store = await openSqliteStore(join(dir, "slipway.db"));
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const entry = (i: number) => ({
+  requestId: `req_${i}`,
+  model: "m",
+  version: 1 + (i % 2),
+  kind: "predict" as const,
+  inputs: { x: i, s: "é😀" },
+  outputs: { value: i / 2 },
+  latencyMs: 0.5,
+  ...(i % 3 === 0 ? { route: "shadow" as const } : {}),
+});
+
+async function rows() {
+  return store.db.selectFrom("prediction_log").selectAll().orderBy("id").execute();
+}
+
+describe("PredictionLogWriter", () => {
+  it("writes every entry through its SQLite thread, in order, with the JSON and the route", async () => {
+    expect(store.sqlite?.file).toBe(join(dir, "slipway.db"));
+    const log = new PredictionLogWriter(store.db, clock, { flushMs: 60_000, maxBatch: 700, sqlite: store.sqlite });
+    for (let i = 0; i < 2000; i++) log.write(entry(i));
+    await log.close();
+    const all = await rows();
+    expect(all).toHaveLength(2000);
+    expect(all.map((r) => r.request_id).slice(0, 3)).toEqual(["req_0", "req_1", "req_2"]);
+    expect(JSON.parse(all[7]?.inputs_json as string)).toEqual({ x: 7, s: "é😀" });
+    expect(JSON.parse(all[7]?.outputs_json as string)).toEqual({ value: 3.5 });
+    expect(all.slice(0, 4).map((r) => [r.version, r.route, Number(r.at)])).toEqual([
+      [1, "shadow", clock.now()],
+      [2, "production", clock.now()],
+      [1, "production", clock.now()],
+      [2, "shadow", clock.now()],
+    ]);
+  });
+
+  it("falls back to the store's own connection when the thread cannot write, losing nothing", async () => {
+    const errors: unknown[] = [];
+    // A directory is not a database: the thread fails, and the batch is kept for the next flush.
+    const log = new PredictionLogWriter(store.db, clock, {
+      flushMs: 60_000,
+      sqlite: { file: dir, driver: store.sqlite?.driver as string },
+      onError: (e) => errors.push(e),
+    });
+    for (let i = 0; i < 10; i++) log.write(entry(i));
+    await log.flush();
+    await log.flush();
+    await log.close();
+    expect(errors.length).toBeGreaterThan(0);
+    expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 10 }, (_, i) => `req_${i}`));
+  });
+});
