@@ -35,6 +35,11 @@ export class PredictionLogWriter {
       flushMs?: number;
       maxBatch?: number;
       onError?: (e: unknown) => void;
+      /**
+       * Most entries kept waiting (default 100,000): when the store cannot keep up with the traffic, newer entries
+       * are dropped and counted rather than buffered without bound (which ends in second-long GC pauses).
+       */
+      maxBuffered?: number;
       /** The SQLite file and driver module, for the writer thread (see `MetadataStore.sqlite`). */
       sqlite?: { file: string; driver: string };
     } = {},
@@ -44,13 +49,27 @@ export class PredictionLogWriter {
     this.timer.unref();
   }
 
+  /** Entries dropped because the buffer was full (see `maxBuffered`). */
+  dropped = 0;
+  private droppedReported = 0;
+
   write(entry: PredictionLogEntry): void {
+    if (this.buffer.length >= (this.options.maxBuffered ?? 100_000)) {
+      this.dropped++;
+      return;
+    }
     this.buffer.push({ ...entry, at: this.clock.now() });
     if (this.buffer.length >= (this.options.maxBatch ?? 500)) void this.flush();
   }
 
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
+      if (this.dropped > this.droppedReported) {
+        this.options.onError?.(
+          new Error(`prediction log behind the traffic: ${this.dropped - this.droppedReported} entries dropped`),
+        );
+        this.droppedReported = this.dropped;
+      }
       if (this.buffer.length === 0) return;
       const batch = this.buffer;
       this.buffer = [];

@@ -68,3 +68,20 @@ describe("PredictionLogWriter", () => {
     expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 10 }, (_, i) => `req_${i}`));
   });
 });
+
+describe("PredictionLogWriter under overload", () => {
+  it("keeps at most maxBuffered entries waiting, counts and reports the rest", async () => {
+    const errors: unknown[] = [];
+    const log = new PredictionLogWriter(store.db, clock, {
+      flushMs: 60_000,
+      maxBatch: 1e9,
+      maxBuffered: 50,
+      onError: (e) => errors.push(e),
+    });
+    for (let i = 0; i < 80; i++) log.write(entry(i));
+    expect(log.dropped).toBe(30);
+    await log.close();
+    expect(await rows()).toHaveLength(50);
+    expect(String(errors[0])).toContain("30 entries dropped");
+  });
+});
