@@ -72,3 +72,18 @@ export async function openRuntime(home: string, logger = createLogger()): Promis
     },
   };
 }
+
+/** Opens the runtime on `$SLIPWAY_HOME` for one command, and closes it however the command ends. */
+export async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime(resolveHome());
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}
+
+/** Who acts from the command line, for the audit log: `$SLIPWAY_ACTOR`, else `$USER`. */
+export function cliActor(): string {
+  return process.env.SLIPWAY_ACTOR ?? process.env.USER ?? "cli";
+}

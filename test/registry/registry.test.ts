@@ -6,17 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Clock, EventBus, isSlipwayError, type SlipwayEvents, type Task } from "../../src/core/index.js";
 import { parseModelRef, Registry } from "../../src/registry/index.js";
 import { type MetadataStore, openSqliteStore } from "../../src/store/index.js";
+import { codeOf } from "../helpers/error-code.js";
 
 const T0 = Date.UTC(2024, 0, 1);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return isSlipwayError(error) ? error.code : `not a SlipwayError: ${String(error)}`;
-  }
-  return "resolved";
-}
 
 describe("Registry", () => {
   let dir: string;

@@ -2,18 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Clock, EventBus, isSlipwayError, type SlipwayEvents } from "../../src/core/index.js";
+import { type Clock, EventBus, type SlipwayEvents } from "../../src/core/index.js";
 import { Registry } from "../../src/registry/index.js";
 import { type MetadataStore, openSqliteStore } from "../../src/store/index.js";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    return isSlipwayError(error) ? error.code : `not a SlipwayError: ${String(error)}`;
-  }
-  return "resolved";
-}
+import { codeOf } from "../helpers/error-code.js";
 
 describe("release steps", () => {
   let dir: string;

@@ -3,7 +3,7 @@ import { SlipwayError } from "../../core/index.js";
 import type { ReleasePolicy } from "../../registry/index.js";
 import { approvalView, promoteView, splitView } from "../../serve/index.js";
 import { printJson } from "../output.js";
-import { openRuntime, type Runtime, resolveHome } from "../runtime.js";
+import { cliActor, withRuntime } from "../runtime.js";
 
 /** VERSION as typed: a positive integer. */
 function versionOf(text: string): number {
@@ -22,20 +22,6 @@ function reasonOf(text: unknown, flag = "--reason"): string {
     ]);
   }
   return text;
-}
-
-/** Who acts from the command line, for the audit log. */
-function cliActor(): string {
-  return process.env.SLIPWAY_ACTOR ?? process.env.USER ?? "cli";
-}
-
-async function withRuntime<T>(fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(resolveHome());
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
 }
 
 /** The release steps: policy, promote, approve, reject, rollback (each audited, each with `--json`). */

@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { parseScopes, TokenStore, tokenView } from "../../serve/index.js";
 import { printJson, printTable } from "../output.js";
-import { openRuntime, resolveHome } from "../runtime.js";
+import { cliActor, withRuntime } from "../runtime.js";
 
 /** `slipway token create|list|revoke`: API tokens for the HTTP API (stored hashed; shown once). */
 export function registerToken(program: Command): void {
   const token = program.command("token").description("Create, list and revoke API tokens for the HTTP API.");
-  const actor = () => process.env.SLIPWAY_ACTOR ?? process.env.USER ?? "cli";
 
   token
     .command("create")
@@ -16,16 +15,13 @@ export function registerToken(program: Command): void {
     .option("--json", "print the token and its record as JSON")
     .action(async (opts) => {
       const scopes = parseScopes(opts.scopes, "--scopes");
-      const rt = await openRuntime(resolveHome());
-      try {
+      await withRuntime(async (rt) => {
         const created = await new TokenStore(rt.stores.metadata.db, rt.clock).create(opts.name, scopes, {
-          actor: actor(),
+          actor: cliActor(),
         });
         if (opts.json) printJson(tokenView(created));
         else process.stdout.write(`${created.token}\n(id ${created.id}; store it now: it is not shown again)\n`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   token
@@ -33,8 +29,7 @@ export function registerToken(program: Command): void {
     .description("List tokens (never the tokens themselves).")
     .option("--json", "print the tokens as JSON")
     .action(async (opts) => {
-      const rt = await openRuntime(resolveHome());
-      try {
+      await withRuntime(async (rt) => {
         const list = await new TokenStore(rt.stores.metadata.db, rt.clock).list();
         if (opts.json) printJson({ tokens: list.map((t) => tokenView(t)) });
         else
@@ -42,9 +37,7 @@ export function registerToken(program: Command): void {
             ["id", "name", "scopes", "created", "revoked"],
             list.map((t) => [t.id, t.name, t.scopes.join(","), t.createdAt, t.revokedAt ?? ""]),
           );
-      } finally {
-        await rt.close();
-      }
+      });
     });
 
   token
@@ -53,13 +46,10 @@ export function registerToken(program: Command): void {
     .argument("<id>", "token id (tok_…)")
     .option("--json", "print the revoked token's record as JSON")
     .action(async (id: string, opts) => {
-      const rt = await openRuntime(resolveHome());
-      try {
-        const t = await new TokenStore(rt.stores.metadata.db, rt.clock).revoke(id, { actor: actor() });
+      await withRuntime(async (rt) => {
+        const t = await new TokenStore(rt.stores.metadata.db, rt.clock).revoke(id, { actor: cliActor() });
         if (opts.json) printJson(tokenView(t));
         else process.stdout.write(`${t.id} (${t.name}) revoked\n`);
-      } finally {
-        await rt.close();
-      }
+      });
     });
 }
