@@ -73,6 +73,23 @@ export async function readBundle(
   return { manifest, state: { json: manifest.state, blobs } };
 }
 
+/**
+ * The stored files of a bundle, by key: its manifest and the blobs the manifest names (what {@link readBundle}
+ * reads, so a copy of them loads the same model elsewhere, say on another thread). Checksums are verified by
+ * whoever reads the copy.
+ */
+export async function readBundleFiles(store: ArtifactStore, prefix: string): Promise<Map<string, Uint8Array>> {
+  const manifestKey = `${prefix}/manifest.json`;
+  const manifestBytes = await store.get(manifestKey);
+  const manifest = JSON.parse(manifestBytes.toString("utf8")) as Pick<BundleManifest, "blobs">;
+  const files = new Map<string, Uint8Array>([[manifestKey, manifestBytes]]);
+  for (const meta of Object.values(manifest.blobs ?? {})) {
+    const key = `${prefix}/${meta.file}`;
+    files.set(key, await store.get(key));
+  }
+  return files;
+}
+
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }

@@ -11,7 +11,7 @@ export {
   rollingOriginBacktest,
   rollingOriginForecasts,
 } from "./backtest.js";
-export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, saveBundle } from "./bundle.js";
+export { BUNDLE_FORMAT_VERSION, type BundleManifest, readBundle, readBundleFiles, saveBundle } from "./bundle.js";
 export type {
   ClassPrediction,
   Explanation,

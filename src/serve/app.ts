@@ -12,6 +12,7 @@ import { healthRoutes } from "./routes/health.js";
 import { inferenceRoutes } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
 import { v2Routes } from "./routes/v2.js";
+import type { ShadowOptions } from "./shadow.js";
 import type { TokenStore } from "./tokens.js";
 
 export interface ServeDeps {
@@ -27,6 +28,8 @@ export interface ServeDeps {
   tokens: TokenStore;
   /** Route groups that need a token too (predict: predict and forecast; read: model listing). */
   protect?: { predict?: boolean; read?: boolean };
+  /** How shadow copies run (on a worker thread; at most 64 in flight by default). */
+  shadow?: ShadowOptions;
 }
 
 declare module "fastify" {

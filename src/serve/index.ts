@@ -4,4 +4,5 @@ export { ServiceMetrics } from "./metrics.js";
 export { ModelCache, routingPoint } from "./model-cache.js";
 export { approvalView, promoteView, splitView, tokenView } from "./routes/admin.js";
 export { modelView } from "./routes/models.js";
+export type { ShadowOptions } from "./shadow.js";
 export { grants, hashToken, parseScopes, SCOPES, type Scope, type TokenInfo, TokenStore } from "./tokens.js";

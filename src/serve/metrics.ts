@@ -23,6 +23,18 @@ export class ServiceMetrics {
     labelNames: ["model", "version", "kind"] as const,
     registers: [this.registry],
   });
+  readonly shadowDropped = new Counter({
+    name: "slipway_shadow_dropped_total",
+    help: "Shadow copies dropped because too many were in flight, by model.",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
+  readonly shadowFailed = new Counter({
+    name: "slipway_shadow_failed_total",
+    help: "Shadow copies that failed (the prediction threw, the bundle did not load, the worker died), by model.",
+    labelNames: ["model"] as const,
+    registers: [this.registry],
+  });
   readonly jobs = new Counter({
     name: "slipway_jobs_total",
     help: "Jobs finished by this process, by kind and final state.",

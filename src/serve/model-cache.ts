@@ -43,7 +43,8 @@ export class ModelCache {
 
   constructor(
     private readonly registry: Registry,
-    private readonly artifacts: ArtifactStore,
+    /** Where bundles are read from (also by the shadow runner, which posts them to its worker). */
+    readonly artifacts: ArtifactStore,
     private readonly options: {
       onError?: (error: unknown) => void;
       /** Models that must have a production version loaded before the service is ready (a project's own). */

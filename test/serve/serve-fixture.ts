@@ -7,7 +7,7 @@ import { openRuntime, type Runtime } from "../../src/cli/runtime.js";
 import { Rng } from "../../src/ml/random.js";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
 import { trainFromFile } from "../../src/pipeline/index.js";
-import { buildServer, ModelCache, ServiceMetrics, TokenStore } from "../../src/serve/index.js";
+import { buildServer, ModelCache, ServiceMetrics, type ShadowOptions, TokenStore } from "../../src/serve/index.js";
 
 /** Rows of the tabular file: y = 3 + 2·f0 − f1 + 0.5·f2 (+ 0·f3) + N(0, 0.1²), features N(0, 1). */
 export const TABULAR_ROWS = 200;
@@ -54,6 +54,7 @@ export interface ServeHarness {
     bodyLimitBytes?: number;
     refresh?: boolean;
     protect?: { predict?: boolean; read?: boolean };
+    shadow?: ShadowOptions;
   }): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
@@ -128,6 +129,7 @@ export async function openHarness(): Promise<ServeHarness> {
         maxHorizon: MAX_HORIZON,
         tokens,
         ...(options.protect ? { protect: options.protect } : {}),
+        ...(options.shadow ? { shadow: options.shadow } : {}),
         ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
       });
       extras.push(server);

@@ -23,7 +23,17 @@ type Params = { name: string; version?: string };
 const ROUTING_KEY = /^[\x21-\x7e]{1,256}$/;
 
 export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
-  const shadows = new ShadowRunner((err) => deps.logger.error({ err }, "shadow prediction failed"));
+  const shadows = new ShadowRunner(
+    deps.cache.artifacts,
+    {
+      onError: (err, job) => {
+        deps.metrics.shadowFailed.inc({ model: job.model });
+        deps.logger.error({ err, model: job.model, version: job.version }, "shadow prediction failed");
+      },
+      onDrop: (job) => deps.metrics.shadowDropped.inc({ model: job.model }),
+    },
+    deps.shadow,
+  );
   const resolve = async (
     request: FastifyRequest<{ Params: Params }>,
   ): Promise<LoadedVersion & { route: "production" | "canary" | "pinned" }> => {
@@ -53,6 +63,7 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
   };
 
   return async (app) => {
+    app.addHook("onClose", () => shadows.close());
     if (deps.protect?.predict) app.addHook("preHandler", requireScope(deps.tokens, "predict"));
     const forecastSchema = { body: forecastBody(deps.maxHorizon) };
     const forecast = async (request: FastifyRequest<{ Params: Params; Body: ForecastBody }>, reply: FastifyReply) => {
@@ -92,17 +103,17 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       });
       const shadow = shadowFor(route, record);
       if (shadow) {
-        shadows.after(reply, () => {
-          const t = performance.now();
-          const outputs = shadow.model.forecast(horizon, level, id);
+        const { version: shadowVersion, artifactKey } = shadow.record;
+        const copy = { requestId: request.id, model: record.model, version: shadowVersion, artifactKey };
+        shadows.after(reply, { ...copy, kind: "forecast", horizon, level, id }, ({ outputs, latencyMs: ms }) => {
           deps.predictionLog.write({
             requestId: request.id,
             model: record.model,
-            version: shadow.record.version,
+            version: shadowVersion,
             kind: "forecast",
             inputs: request.body,
             outputs,
-            latencyMs: performance.now() - t,
+            latencyMs: ms,
             route: "shadow",
           });
         });
@@ -144,11 +155,12 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       logRows(record.version, predictions, latencyMs, route);
       const shadow = shadowFor(route, record);
       if (shadow) {
-        shadows.after(reply, () => {
-          const t = performance.now();
-          const outputs = shadow.model.predict(request.body.instances, level, "/instances");
-          logRows(shadow.record.version, outputs, performance.now() - t, "shadow");
-        });
+        const { version: shadowVersion, artifactKey } = shadow.record;
+        const { instances } = request.body;
+        const copy = { requestId: request.id, model: record.model, version: shadowVersion, artifactKey };
+        shadows.after(reply, { ...copy, kind: "predict", instances, level }, ({ outputs, latencyMs: ms }) =>
+          logRows(shadowVersion, outputs, ms, "shadow"),
+        );
       }
       return {
         model: record.model,
