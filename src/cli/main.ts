@@ -6,6 +6,7 @@ import { registerRelease, registerTraffic } from "./commands/release.js";
 import { registerServe } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
 import { registerTrain } from "./commands/train.js";
+import { registerVersionNotes } from "./commands/version-notes.js";
 import { reportFailure } from "./output.js";
 
 const program = new Command()
@@ -19,6 +20,7 @@ registerPredict(program);
 registerModels(program);
 registerRelease(program);
 registerTraffic(program);
+registerVersionNotes(program);
 registerToken(program);
 registerServe(program);
 // Subcommands of subcommands (token create, …) report usage errors the same way.

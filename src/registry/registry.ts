@@ -1,9 +1,10 @@
-import type { Kysely } from "kysely";
+import type { Kysely, Selectable } from "kysely";
 import { type Clock, type EventBus, SlipwayError, type Task } from "../core/index.js";
 import type { Database } from "../store/index.js";
 import { ALIAS_EPOCH, audit, moveAliasIn } from "./audit.js";
 import * as releases from "./releases.js";
 import * as traffic from "./traffic.js";
+import * as notes from "./version-notes.js";
 
 export type ReleasePolicy = "auto" | "manual";
 
@@ -18,6 +19,10 @@ export interface ModelVersionRecord {
   lineage: Record<string, unknown>;
   createdAt: string;
   aliases: string[];
+  /** Free text for people; null when none was set. */
+  description: string | null;
+  /** Key → value strings, keys in order. */
+  tags: Record<string, string>;
 }
 
 export interface ModelSummary {
@@ -155,6 +160,31 @@ export class Registry {
     return releases.approvals(this.releaseDeps, filter);
   }
 
+  /** Sets tags of a version (audited as `version.tag`, one row a changed key; see `version-notes.ts`). */
+  setTags(model: string, version: number, tags: Record<string, string>, by: releases.Actor) {
+    return notes.updateTags(this.releaseDeps, model, version, { set: tags }, by);
+  }
+
+  /** Removes tags of a version (audited as `version.untag`); a key the version does not have is left alone. */
+  removeTags(model: string, version: number, keys: readonly string[], by: releases.Actor) {
+    return notes.updateTags(this.releaseDeps, model, version, { remove: keys }, by);
+  }
+
+  /** Sets and removes tags of a version in one transaction. */
+  updateTags(
+    model: string,
+    version: number,
+    change: { set?: Record<string, string>; remove?: readonly string[] },
+    by: releases.Actor,
+  ) {
+    return notes.updateTags(this.releaseDeps, model, version, change, by);
+  }
+
+  /** Sets the description of a version; an empty text clears it (audited as `version.describe`). */
+  describeVersion(model: string, version: number, text: string, by: releases.Actor) {
+    return notes.describeVersion(this.releaseDeps, model, version, text, by);
+  }
+
   /** Starts or changes a canary: `share` of production traffic goes to `version` (see `traffic.ts`). */
   setCanary(model: string, version: number, share: number, by: releases.Actor) {
     return traffic.setCanary(this.releaseDeps, model, version, share, by);
@@ -211,11 +241,13 @@ export class Registry {
       );
     }
     const aliases = await this.aliasesOf(model);
+    const tags = await notes.tagsOf(this.db, model, version);
     return toRecord(
       row,
       Object.entries(aliases)
         .filter(([, v]) => v === version)
         .map(([a]) => a),
+      tags.get(version) ?? {},
     );
   }
 
@@ -269,6 +301,7 @@ export class Registry {
       .where("model", "=", name)
       .orderBy("version")
       .execute();
+    const tags = await notes.tagsOf(this.db, name);
     return {
       name: row.name,
       task: row.task as Task,
@@ -281,6 +314,7 @@ export class Registry {
           Object.entries(aliases)
             .filter(([, n]) => n === v.version)
             .map(([a]) => a),
+          tags.get(v.version) ?? {},
         ),
       ),
     };
@@ -309,7 +343,11 @@ export class Registry {
   }
 }
 
-function toRecord(row: Database["model_versions"], aliases: string[]): ModelVersionRecord {
+function toRecord(
+  row: Selectable<Database["model_versions"]>,
+  aliases: string[],
+  tags: Record<string, string>,
+): ModelVersionRecord {
   return {
     model: row.model,
     version: row.version,
@@ -321,6 +359,8 @@ function toRecord(row: Database["model_versions"], aliases: string[]): ModelVers
     lineage: JSON.parse(row.lineage_json),
     createdAt: new Date(Number(row.created_at)).toISOString(),
     aliases,
+    description: row.description ?? null,
+    tags,
   };
 }
 

@@ -2,7 +2,7 @@ export { buildServer, type ServeDeps } from "./app.js";
 export { actorOf, requireScope } from "./auth.js";
 export { ServiceMetrics } from "./metrics.js";
 export { ModelCache, routingPoint } from "./model-cache.js";
-export { approvalView, promoteView, splitView, tokenView } from "./routes/admin.js";
+export { approvalView, descriptionView, promoteView, splitView, tagsView, tokenView } from "./routes/admin.js";
 export { modelView } from "./routes/models.js";
 export type { ShadowOptions } from "./shadow.js";
 export { grants, hashToken, parseScopes, SCOPES, type Scope, type TokenInfo, TokenStore } from "./tokens.js";

@@ -209,6 +209,80 @@ describe("slipway canary / shadow", () => {
   }, 30_000);
 });
 
+describe("slipway tag / describe / models NAME", () => {
+  it("tags and describes a version, shown by models", async () => {
+    expect(await ok("tag", "houses", "2", "team=pricing", "ticket=ML-42", "--reason", "triage", "--json")).toEqual({
+      model: "houses",
+      version: 2,
+      tags: { team: "pricing", ticket: "ML-42" },
+      changes: [
+        { key: "team", from: null, to: "pricing" },
+        { key: "ticket", from: null, to: "ML-42" },
+      ],
+    });
+    // key=a=b keeps everything after the first '='; an empty value is allowed.
+    expect(await ok("tag", "houses", "2", "note=a=b", "empty=", "--remove", "ticket", "--json")).toMatchObject({
+      tags: { empty: "", note: "a=b", team: "pricing" },
+    });
+    const text = await slipway("tag", "houses", "2", "team=pricing");
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toBe("houses version 2: no change\n");
+    expect(await ok("describe", "houses", "2", "Retrained on March", "--json")).toEqual({
+      model: "houses",
+      version: 2,
+      description: "Retrained on March",
+      from: null,
+    });
+
+    const one = await ok<{ name: string; versions: { version: number; description: string | null; tags: object }[] }>(
+      "models",
+      "houses",
+      "--json",
+    );
+    expect(one.name).toBe("houses");
+    expect(one.versions.map((v) => [v.version, v.description, v.tags])).toEqual([
+      [1, null, {}],
+      [2, "Retrained on March", { empty: "", note: "a=b", team: "pricing" }],
+    ]);
+    const all = await ok<{ models: { versions: { tags: object }[] }[] }>("models", "--json");
+    expect(all.models[0]?.versions[1]?.tags).toEqual({ empty: "", note: "a=b", team: "pricing" });
+    const table = await slipway("models", "houses");
+    expect(table.stdout.split("\n")[0]).toMatch(/^version\s+family\s+created\s+aliases\s+tags\s+description$/);
+    expect(table.stdout).toContain("empty= note=a=b team=pricing  Retrained on March");
+  });
+
+  it("refuses bad tags and descriptions, naming the argument", async () => {
+    const details = async (...args: string[]) => {
+      const r = await slipway(...args);
+      expect(r.code, r.stdout).toBe(2);
+      const body = JSON.parse(r.stderr.trim().split("\n").at(-1) as string);
+      expect(body.error.code).toBe("SLP_INPUT_INVALID");
+      return body.error.details as { field: string; reason: string }[];
+    };
+    expect(await details("tag", "houses", "2", "no-equals", "--json")).toEqual([
+      { field: "TAGS", reason: 'expected key=value, got "no-equals"' },
+    ]);
+    expect((await details("tag", "houses", "2", "bad key=x", "--json"))[0]?.field).toBe("TAGS");
+    expect((await details("tag", "houses", "2", `k=${"v".repeat(257)}`, "--json"))[0]?.reason).toContain("256");
+    expect((await details("tag", "houses", "2", "a=1", "--remove", "a", "--json"))[0]?.field).toBe("--remove");
+    expect((await details("tag", "houses", "2", "--json"))[0]).toEqual({
+      field: "TAGS",
+      reason: "nothing to set or remove",
+    });
+    expect((await details("describe", "houses", "2", "x".repeat(2001), "--json"))[0]?.field).toBe("TEXT");
+    expect((await details("describe", "houses", "x", "text", "--json"))[0]?.field).toBe("VERSION");
+    await fails("SLP_MODEL_NOT_FOUND", "tag", "houses", "9", "a=b", "--json");
+    await fails("SLP_MODEL_NOT_FOUND", "describe", "nobody", "1", "text", "--json");
+    await fails("SLP_MODEL_NOT_FOUND", "models", "nobody", "--json");
+  });
+
+  it.each(["tag", "describe", "models"])("%s --help", async (command) => {
+    const r = await slipway(command, "--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Usage: slipway ${command}`);
+  });
+});
+
 describe("slipway token", () => {
   it("creates a token shown once, lists it without the secret, revokes it", async () => {
     const t = await ok<{ id: string; token: string; scopes: string[] }>(

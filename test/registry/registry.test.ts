@@ -313,6 +313,8 @@ describe("Registry", () => {
             lineage: { dataset: "calls", datasetVersion: 3, seed: 42 },
             createdAt: new Date(T0 + 5).toISOString(),
             aliases: expect.arrayContaining(["production", "staging"]),
+            description: null,
+            tags: {},
           },
           {
             model: "calls",
@@ -325,6 +327,8 @@ describe("Registry", () => {
             lineage: {},
             createdAt: new Date(T0 + 10).toISOString(),
             aliases: [],
+            description: null,
+            tags: {},
           },
         ],
       });

@@ -22,6 +22,8 @@ const ADMIN_ROUTES: [string, string, unknown][] = [
   ["DELETE", "/v1/admin/models/price/canary", undefined],
   ["POST", "/v1/admin/models/price/shadow", { version: 2 }],
   ["DELETE", "/v1/admin/models/price/shadow", undefined],
+  ["POST", "/v1/admin/models/price/versions/1/tags", { set: { team: "ml" } }],
+  ["POST", "/v1/admin/models/price/versions/1/description", { description: "d" }],
   ["POST", "/v1/admin/tokens", { name: "x", scopes: ["read"] }],
   ["DELETE", "/v1/admin/tokens/tok_missing", undefined],
 ];
@@ -172,6 +174,119 @@ describe("admin routes: release steps over HTTP", () => {
       "SLP_INPUT_INVALID",
     );
     expectError(await call("DELETE", "/v1/admin/tokens/tok_missing", undefined, admin), 404, "SLP_TOKEN_NOT_FOUND");
+  });
+});
+
+describe("admin routes: tags and descriptions", () => {
+  it("tags and describes a version, audited as token:NAME; the model listing shows both", async () => {
+    const tagged = await call(
+      "POST",
+      "/v1/admin/models/price/versions/2/tags",
+      { set: { team: "pricing", stage: "candidate" }, reason: "triage" },
+      admin,
+    );
+    expect(tagged.status).toBe(200);
+    expect(tagged.json).toEqual({
+      model: "price",
+      version: 2,
+      tags: { stage: "candidate", team: "pricing" },
+      changes: [
+        { key: "stage", from: null, to: "candidate" },
+        { key: "team", from: null, to: "pricing" },
+      ],
+    });
+    const retagged = await call(
+      "POST",
+      "/v1/admin/models/price/versions/2/tags",
+      { set: { stage: "validated" }, remove: ["team", "absent"] },
+      admin,
+    );
+    expect(retagged.json).toMatchObject({
+      tags: { stage: "validated" },
+      changes: [
+        { key: "stage", from: "candidate", to: "validated" },
+        { key: "team", from: "pricing", to: null },
+      ],
+    });
+    const described = await call(
+      "POST",
+      "/v1/admin/models/price/versions/2/description",
+      { description: "Retrained on the March data" },
+      admin,
+    );
+    expect(described.json).toEqual({
+      model: "price",
+      version: 2,
+      description: "Retrained on the March data",
+      from: null,
+    });
+
+    const model = await call("GET", "/v1/models/price");
+    const versions = (model.json as { versions: { version: number; description: unknown; tags: unknown }[] }).versions;
+    expect(versions.find((v) => v.version === 2)).toMatchObject({
+      description: "Retrained on the March data",
+      tags: { stage: "validated" },
+    });
+    expect(versions.find((v) => v.version === 1)).toMatchObject({ description: null, tags: {} });
+    const listed = await call("GET", "/v1/models");
+    const price = (listed.json as { models: { name: string; versions: { tags: unknown }[] }[] }).models.find(
+      (m) => m.name === "price",
+    );
+    expect(price?.versions[1]?.tags).toEqual({ stage: "validated" });
+
+    const log = (await h.rt.registry.auditLog("price")).filter((e) => e.action.startsWith("version."));
+    expect(log.map((e) => `${e.action} ${e.actor} ${e.toVersion} ${e.reason}`)).toEqual([
+      'version.tag token:ops 2 stage: (none) -> "candidate": triage',
+      'version.tag token:ops 2 team: (none) -> "pricing": triage',
+      'version.tag token:ops 2 stage: "candidate" -> "validated": tagged through the admin API',
+      'version.untag token:ops 2 team: "pricing" -> (none): tagged through the admin API',
+      'version.describe token:ops 2 description: (none) -> "Retrained on the March data": described through the admin API',
+    ]);
+  });
+
+  it("validates tag changes and descriptions, naming the field", async () => {
+    const path = "/v1/admin/models/price/versions/1/tags";
+    const badKey = expectError(
+      await call("POST", path, { set: { "no spaces": "x" } }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(badKey.error.details[0]?.field).toBe("/set/no spaces");
+    const long = expectError(
+      await call("POST", path, { set: { k: "v".repeat(257) } }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(long.error.details[0]?.field).toBe("/set/k");
+    const notString = expectError(await call("POST", path, { set: { k: 1 } }, admin), 400, "SLP_INPUT_INVALID");
+    expect(notString.error.details[0]?.field).toBe("/set/k");
+    const both = expectError(
+      await call("POST", path, { set: { k: "v" }, remove: ["k"] }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(both.error.details[0]?.field).toBe("/remove/0");
+    expectError(await call("POST", path, {}, admin), 400, "SLP_INPUT_INVALID");
+    expectError(await call("POST", path, { set: {}, extra: 1 }, admin), 400, "SLP_INPUT_INVALID");
+    expectError(
+      await call("POST", "/v1/admin/models/price/versions/0/tags", { set: { k: "v" } }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expectError(
+      await call("POST", "/v1/admin/models/price/versions/99/tags", { set: { k: "v" } }, admin),
+      404,
+      "SLP_MODEL_NOT_FOUND",
+    );
+    const describe = "/v1/admin/models/price/versions/1/description";
+    const missing = expectError(await call("POST", describe, {}, admin), 400, "SLP_INPUT_INVALID");
+    expect(missing.error.details[0]?.field).toBe("/description");
+    expectError(await call("POST", describe, { description: "x".repeat(2001) }, admin), 400, "SLP_INPUT_INVALID");
+    expectError(
+      await call("POST", "/v1/admin/models/nobody/versions/1/description", { description: "x" }, admin),
+      404,
+      "SLP_MODEL_NOT_FOUND",
+    );
   });
 });
 

@@ -28,6 +28,8 @@ const ROUTES: [string, string][] = [
   ["POST", "/v1/admin/models/price/canary"],
   ["POST", "/v1/admin/models/price/shadow"],
   ["POST", "/v1/admin/models/price/rollback"],
+  ["POST", "/v1/admin/models/price/versions/1/tags"],
+  ["POST", "/v1/admin/models/price/versions/1/description"],
   ["POST", "/v1/admin/tokens"],
   ["DELETE", "/v1/admin/tokens/tok_x"],
 ];
@@ -62,6 +64,9 @@ function value(rng: Rng, depth: number): unknown {
     "data",
     "shape",
     "datatype",
+    "set",
+    "remove",
+    "description",
   ];
   return Object.fromEntries(
     Array.from({ length: 1 + rng.int(4) }, () => [keys[rng.int(keys.length)], value(rng, depth + 1)]),

@@ -32,6 +32,8 @@ describe("GET /openapi.json", () => {
       "/v1/models/{name}/versions/{version}/forecast",
       "/v1/admin/models/{name}/approve",
       "/v1/admin/tokens/{id}",
+      "/v1/admin/models/{name}/versions/{version}/tags",
+      "/v1/admin/models/{name}/versions/{version}/description",
       "/v2/models/{name}/infer",
       "/v2/health/ready",
       "/readyz",
@@ -44,6 +46,12 @@ describe("GET /openapi.json", () => {
       doc.paths["/v1/models/{name}/predict"]?.post?.requestBody?.content["application/json"]?.schema.required,
     ).toEqual(["instances"]);
     expect(doc.paths["/v1/admin/models/{name}/promote"]?.post?.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths["/v1/admin/models/{name}/versions/{version}/tags"]?.post?.security).toEqual([{ bearer: [] }]);
+    expect(
+      doc.paths["/v1/admin/models/{name}/versions/{version}/description"]?.post?.requestBody?.content[
+        "application/json"
+      ]?.schema.required,
+    ).toEqual(["description"]);
     expect(doc.paths["/v1/models/{name}/predict"]?.post?.security).toBeUndefined();
     expect(doc.components.securitySchemes.bearer).toEqual({ type: "http", scheme: "bearer" });
   });

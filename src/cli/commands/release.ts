@@ -6,7 +6,7 @@ import { printJson } from "../output.js";
 import { cliActor, withRuntime } from "../runtime.js";
 
 /** VERSION as typed: a positive integer. */
-function versionOf(text: string): number {
+export function versionOf(text: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) {
     throw new SlipwayError("SLP_INPUT_INVALID", "VERSION must be a positive integer", [
       { field: "VERSION", reason: "not a positive integer" },
@@ -15,7 +15,8 @@ function versionOf(text: string): number {
   return Number(text);
 }
 
-function reasonOf(text: unknown, flag = "--reason"): string {
+/** `--reason` as typed: 1–1000 characters. */
+export function reasonOf(text: unknown, flag = "--reason"): string {
   if (typeof text !== "string" || text.trim() === "" || text.length > 1000) {
     throw new SlipwayError("SLP_INPUT_INVALID", `${flag} needs 1–1000 characters`, [
       { field: flag, reason: "required: why, for the audit log" },

@@ -1,9 +1,18 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
-import type { ApprovalRequest, PromoteResult, TrafficSplit } from "../../registry/index.js";
+import {
+  type ApprovalRequest,
+  type DescribeResult,
+  MAX_DESCRIPTION_CHARS,
+  MAX_TAG_VALUE_CHARS,
+  MAX_TAGS,
+  type PromoteResult,
+  type TagsResult,
+  type TrafficSplit,
+} from "../../registry/index.js";
 import type { ServeDeps } from "../app.js";
 import { actorOf, requireScope } from "../auth.js";
-import { ModelParams } from "../schemas.js";
+import { ModelParams, VersionParams } from "../schemas.js";
 import { parseScopes, SCOPES, type TokenInfo } from "../tokens.js";
 
 /** The JSON view of an approval request (the CLI's `--json` prints the same). */
@@ -44,6 +53,15 @@ export function splitView(t: TrafficSplit & { from?: { version: number; share: n
   };
 }
 
+/** The JSON view of a tag change: the version's tags after it, and each change (`from`/`to` null: not set). */
+export function tagsView(r: TagsResult) {
+  return { model: r.model, version: r.version, tags: r.tags, changes: r.changes };
+}
+
+export function descriptionView(r: DescribeResult) {
+  return { model: r.model, version: r.version, description: r.description, from: r.from };
+}
+
 export function tokenView(t: TokenInfo & { token?: string }) {
   return {
     id: t.id,
@@ -76,12 +94,28 @@ const TokenBody = Type.Object(
   },
   { additionalProperties: false },
 );
+// Keys are checked by the registry, which names the bad key in the error (`/set/<key>`).
+const TagsBody = Type.Object(
+  {
+    set: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: MAX_TAG_VALUE_CHARS }), { maxProperties: MAX_TAGS }),
+    ),
+    remove: Type.Optional(Type.Array(Type.String(), { maxItems: MAX_TAGS })),
+    reason: Type.Optional(Reason),
+  },
+  { additionalProperties: false },
+);
+const DescriptionBody = Type.Object(
+  { description: Type.String({ maxLength: MAX_DESCRIPTION_CHARS }), reason: Type.Optional(Reason) },
+  { additionalProperties: false },
+);
 const TokenParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9_]{1,64}$" }) });
 
 /** OpenAPI: every admin route needs the bearer token (see `app.ts`'s security scheme). */
 const SECURED = { tags: ["admin"], security: [{ bearer: [] }] };
 
 type Named<B> = FastifyRequest<{ Params: { name: string }; Body: B }>;
+type Versioned<B> = FastifyRequest<{ Params: { name: string; version: string }; Body: B }>;
 
 /** The admin API: the release steps and tokens of the CLI, each behind a token with the `admin` scope, audited. */
 export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
@@ -186,6 +220,33 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
             by(request, undefined, "shadow ended through the admin API"),
           ),
         ),
+    );
+    app.post(
+      "/v1/admin/models/:name/versions/:version/tags",
+      { schema: { ...SECURED, params: VersionParams, body: TagsBody } },
+      async (request: Versioned<{ set?: Record<string, string>; remove?: string[]; reason?: string }>) => {
+        const { set, remove, reason } = request.body;
+        const r = await deps.registry.updateTags(
+          request.params.name,
+          Number(request.params.version),
+          { ...(set !== undefined ? { set } : {}), ...(remove !== undefined ? { remove } : {}) },
+          by(request, reason, "tagged through the admin API"),
+        );
+        return tagsView(r);
+      },
+    );
+    app.post(
+      "/v1/admin/models/:name/versions/:version/description",
+      { schema: { ...SECURED, params: VersionParams, body: DescriptionBody } },
+      async (request: Versioned<{ description: string; reason?: string }>) => {
+        const r = await deps.registry.describeVersion(
+          request.params.name,
+          Number(request.params.version),
+          request.body.description,
+          by(request, request.body.reason, "described through the admin API"),
+        );
+        return descriptionView(r);
+      },
     );
     app.post(
       "/v1/admin/tokens",

@@ -20,6 +20,8 @@ export function modelView(m: ModelSummary) {
       metrics: v.metrics,
       run_id: v.runId,
       lineage: v.lineage,
+      description: v.description,
+      tags: v.tags,
     })),
   };
 }

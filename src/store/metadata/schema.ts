@@ -50,7 +50,11 @@ export interface Database {
     metrics_json: string;
     lineage_json: string;
     created_at: number;
+    /** Free text for people; null when none was set. */
+    description: ColumnType<string | null, string | null | undefined, string | null>;
   };
+  /** Tags of model versions: one row per (model, version, key). */
+  version_tags: { model: string; version: number; key: string; value: string; updated_at: number };
   aliases: { model: string; alias: string; version: number; updated_at: number };
   audit_log: {
     id: Generated<number>;

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as init from "./0001-init.js";
 import * as release from "./0002-release.js";
 import * as traffic from "./0003-traffic.js";
+import * as versionNotes from "./0004-version-notes.js";
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 const MIGRATIONS: Record<string, Migration> = {
   "0001-init": init,
   "0002-release": release,
   "0003-traffic": traffic,
+  "0004-version-notes": versionNotes,
 };
 
 export const migrationProvider: MigrationProvider = {
