@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { ProjectConfig } from "../config/index.js";
 import { PredictionLogWriter } from "../monitor/index.js";
 import { JobRunner, ProjectLoop } from "../pipeline/index.js";
-import { buildServer, ModelCache, ServiceMetrics, TokenStore } from "../serve/index.js";
+import { buildServer, ModelCache, type RouteTimeouts, ServiceMetrics, TokenStore } from "../serve/index.js";
 import { openRuntime } from "./runtime.js";
 
 export interface ServiceOptions {
@@ -16,6 +16,8 @@ export interface ServiceOptions {
   aliasPollMs?: number;
   /** Route groups that need a token (admin routes always do). */
   protect?: { predict?: boolean; read?: boolean };
+  /** Time limits per route group. */
+  timeouts?: Partial<RouteTimeouts>;
 }
 
 export interface RunningService {
@@ -46,6 +48,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     maxHorizon: options.maxHorizon,
     tokens: new TokenStore(rt.stores.metadata.db, rt.clock),
     ...(options.protect ? { protect: options.protect } : {}),
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
   });
 
   // Alias moves in this process refresh at once; moves by other processes are seen by polling the alias epoch.

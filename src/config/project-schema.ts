@@ -101,6 +101,15 @@ export const ProjectSchema = Type.Object(
           default: [],
           uniqueItems: true,
         }),
+        /** Time limits per route group, in milliseconds (predict: predict, forecast, V2 infer; admin; read). */
+        timeouts: Type.Object(
+          {
+            predict: Type.Integer({ minimum: 1, default: 10_000 }),
+            admin: Type.Integer({ minimum: 1, default: 30_000 }),
+            read: Type.Integer({ minimum: 1, default: 10_000 }),
+          },
+          { default: {}, additionalProperties: false },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
     summary: "The model's task does not answer this route (forecast vs predict).",
   },
   SLP_MODEL_NOT_READY: { status: 503, summary: "The model is registered but not loaded yet." },
+  SLP_TIMEOUT: { status: 503, summary: "The route did not answer within its time limit; retrying may succeed." },
   SLP_FAMILY_UNAVAILABLE: { status: 400, summary: "The model family is not available in this build." },
   SLP_TRAIN_FAILED: { status: 422, summary: "Training could not produce a model from this data." },
   SLP_DATA_INVALID: { status: 422, summary: "A data file could not be read against its schema." },

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/index.js";
 import type { Database } from "../store/index.js";
-import { SqliteLogThread } from "./sqlite-log-thread.js";
+import { type LogRow, SqliteLogThread } from "./sqlite-log-thread.js";
 
 export interface PredictionLogEntry {
   requestId: string;
@@ -22,7 +22,7 @@ export interface PredictionLogEntry {
  * fails is kept and retried with the next. `close()` writes what is left.
  */
 export class PredictionLogWriter {
-  private buffer: (PredictionLogEntry & { at: number })[] = [];
+  private buffer: LogRow[] = [];
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -58,7 +58,17 @@ export class PredictionLogWriter {
       this.dropped++;
       return;
     }
-    this.buffer.push({ ...entry, at: this.clock.now() });
+    this.buffer.push([
+      entry.requestId,
+      entry.model,
+      entry.version,
+      entry.kind,
+      JSON.stringify(entry.inputs) ?? "null",
+      JSON.stringify(entry.outputs) ?? "null",
+      entry.latencyMs,
+      this.clock.now(),
+      entry.route ?? "production",
+    ]);
     if (this.buffer.length >= (this.options.maxBatch ?? 500)) void this.flush();
   }
 
@@ -91,24 +101,26 @@ export class PredictionLogWriter {
     await this.thread?.close();
   }
 
-  private async insert(batch: (PredictionLogEntry & { at: number })[]): Promise<void> {
+  private async insert(batch: LogRow[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      // SQLite caps bound parameters per statement; 10 columns × 100 rows stays well under it.
+      // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well under it.
       for (let i = 0; i < batch.length; i += 100) {
         await trx
           .insertInto("prediction_log")
           .values(
-            batch.slice(i, i + 100).map((e) => ({
-              request_id: e.requestId,
-              model: e.model,
-              version: e.version,
-              kind: e.kind,
-              inputs_json: JSON.stringify(e.inputs) ?? "null",
-              outputs_json: JSON.stringify(e.outputs) ?? "null",
-              latency_ms: e.latencyMs,
-              at: e.at,
-              route: e.route ?? "production",
-            })),
+            batch
+              .slice(i, i + 100)
+              .map(([request_id, model, version, kind, inputs_json, outputs_json, latency_ms, at, route]) => ({
+                request_id,
+                model,
+                version,
+                kind,
+                inputs_json,
+                outputs_json,
+                latency_ms,
+                at,
+                route,
+              })),
           )
           .execute();
       }

@@ -7,18 +7,22 @@
  */
 import { Worker } from "node:worker_threads";
 
-/** One row of `prediction_log` as the writer buffers it. */
-export interface LogRow {
-  requestId: string;
-  model: string;
-  version: number;
-  kind: string;
-  inputs: unknown;
-  outputs: unknown;
-  latencyMs: number;
-  at: number;
-  route?: string;
-}
+/**
+ * One row of `prediction_log` as the writer buffers it, in column order, its inputs and outputs already JSON: the
+ * row records the request as it was when answered, and the buffer holds flat strings rather than each request's
+ * object graph until the batch is copied to the thread.
+ */
+export type LogRow = [
+  requestId: string,
+  model: string,
+  version: number,
+  kind: "predict" | "forecast",
+  inputsJson: string,
+  outputsJson: string,
+  latencyMs: number,
+  at: number,
+  route: string,
+];
 
 /** The thread's loop; self-contained, since the thread runs its source (CommonJS, `require` from the path given). */
 function threadMain(): void {
@@ -33,19 +37,7 @@ function threadMain(): void {
       "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
   const writeAll = db.transaction((rows: LogRow[]) => {
-    for (const e of rows) {
-      insert.run(
-        e.requestId,
-        e.model,
-        e.version,
-        e.kind,
-        JSON.stringify(e.inputs) ?? "null",
-        JSON.stringify(e.outputs) ?? "null",
-        e.latencyMs,
-        e.at,
-        e.route ?? "production",
-      );
-    }
+    for (const row of rows) insert.run(row);
   });
   parentPort.on("message", (m: { id: number; rows?: LogRow[]; close?: boolean }) => {
     if (m.close) {

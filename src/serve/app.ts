@@ -13,6 +13,7 @@ import { inferenceRoutes } from "./routes/inference.js";
 import { modelRoutes } from "./routes/models.js";
 import { v2Routes } from "./routes/v2.js";
 import type { ShadowOptions } from "./shadow.js";
+import { applyRouteTimeouts, DEFAULT_TIMEOUTS, type RouteTimeouts } from "./timeouts.js";
 import type { TokenStore } from "./tokens.js";
 
 export interface ServeDeps {
@@ -26,6 +27,8 @@ export interface ServeDeps {
   bodyLimitBytes?: number;
   /** API tokens: the admin routes always need one with the `admin` scope. */
   tokens: TokenStore;
+  /** Time limits per route group (see `timeouts.ts`). */
+  timeouts?: Partial<RouteTimeouts>;
   /** Route groups that need a token too (predict: predict and forecast; read: model listing). */
   protect?: { predict?: boolean; read?: boolean };
   /** How shadow copies run (on a worker thread; at most 64 in flight by default). */
@@ -47,6 +50,8 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes ?? 8 * 1024 * 1024,
     connectionTimeout: 60_000,
+    // A whole request, body included: a client trickling its body cannot hold a connection for Node's 5 minutes.
+    requestTimeout: 60_000,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return isValidRequestId(given) ? given : newId("req");
@@ -54,23 +59,31 @@ export function buildServer(deps: ServeDeps): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: true } },
   });
 
-  app.addHook("onSend", async (request, reply, payload) => {
-    void reply.header("x-request-id", request.id);
-    void reply.header("x-process-time", reply.elapsedTime.toFixed(3));
-    return payload;
+  // Callback hooks, not async ones: no promise per request on the hot path.
+  app.addHook("onSend", (request, reply, payload, done) => {
+    reply.header("x-request-id", request.id);
+    reply.header("x-process-time", reply.elapsedTime.toFixed(3));
+    done(null, payload);
   });
-  app.addHook("onResponse", async (request, reply) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    const model = request.servedBy?.model ?? "";
-    const version = request.servedBy ? String(request.servedBy.version) : "";
-    deps.metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode), model, version });
-    deps.metrics.latency.observe({ method: request.method, route, model, version }, reply.elapsedTime / 1000);
+  app.addHook("onResponse", (request, reply, done) => {
+    const served = request.servedBy;
+    deps.metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      served?.model ?? "",
+      served ? String(served.version) : "",
+      reply.elapsedTime / 1000,
+    );
+    done();
   });
   // Bodies are JSON only: Fastify also parses text/plain by default, which would turn a wrong media type into a
   // validation 400 instead of the 415 the contract names.
   app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+
+  applyRouteTimeouts(app, { ...DEFAULT_TIMEOUTS, ...deps.timeouts });
 
   // The OpenAPI document is generated from the route schemas registered after it (one source of truth).
   app.register(swagger, {

@@ -250,3 +250,11 @@ describe("slipway train --id (several series in one file)", () => {
     expect(r.stderr).toContain("--id");
   });
 });
+
+describe("slipway serve flags", () => {
+  it.each([["nope=5"], ["predict=0"], ["predict"], ["admin=abc"]])("refuses --timeout %s with exit code 2", (value) => {
+    const r = slipway("serve", "--port", "0", "--timeout", value);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--timeout takes GROUP=MS");
+  });
+});

@@ -59,7 +59,13 @@ describe("defineProject", () => {
     expect(config.evaluation).toEqual({ holdout: 12 });
     expect(config.gate).toEqual({ metric: "rmse", tolerance: 0 });
     expect(config.release).toEqual({ policy: "auto" });
-    expect(config.serve).toEqual({ port: 8080, host: "127.0.0.1", maxHorizon: 1000, protect: [] });
+    expect(config.serve).toEqual({
+      port: 8080,
+      host: "127.0.0.1",
+      maxHorizon: 1000,
+      protect: [],
+      timeouts: { predict: 10_000, admin: 30_000, read: 10_000 },
+    });
   });
 
   it("keeps given values and fills the rest of a partly given section", () => {
@@ -71,7 +77,13 @@ describe("defineProject", () => {
     } as ProjectInput);
     expect(config.dataset.quarantine).toEqual({ minRows: 5, maxRejectedShare: 0.05 });
     expect(config.release.policy).toBe("manual");
-    expect(config.serve).toEqual({ port: 9000, host: "127.0.0.1", maxHorizon: 1000, protect: [] });
+    expect(config.serve).toEqual({
+      port: 9000,
+      host: "127.0.0.1",
+      maxHorizon: 1000,
+      protect: [],
+      timeouts: { predict: 10_000, admin: 30_000, read: 10_000 },
+    });
   });
 
   it("freezes the result deeply and leaves the input untouched", () => {

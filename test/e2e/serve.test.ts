@@ -37,7 +37,9 @@ describe("slipway serve follows alias moves made by another process", () => {
     cli("promote", "tab", "1");
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    serve = startCli(["serve", "--port", String(port)], { SLIPWAY_HOME: home });
+    serve = startCli(["serve", "--port", String(port), "--timeout", "predict=5000", "--timeout", "admin=20000"], {
+      SLIPWAY_HOME: home,
+    });
     await waitFor(
       async () => ((await fetch(`${base}/readyz`).catch(() => null))?.ok ? true : undefined),
       30_000,

@@ -8,6 +8,7 @@ import { Rng } from "../../src/ml/random.js";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
 import { trainFromFile } from "../../src/pipeline/index.js";
 import { buildServer, ModelCache, ServiceMetrics, type ShadowOptions, TokenStore } from "../../src/serve/index.js";
+import type { RouteTimeouts } from "../../src/serve/timeouts.js";
 
 /** Rows of the tabular file: y = 3 + 2·f0 − f1 + 0.5·f2 (+ 0·f3) + N(0, 0.1²), features N(0, 1). */
 export const TABULAR_ROWS = 200;
@@ -55,6 +56,7 @@ export interface ServeHarness {
     refresh?: boolean;
     protect?: { predict?: boolean; read?: boolean };
     shadow?: ShadowOptions;
+    timeouts?: Partial<RouteTimeouts>;
   }): Promise<FastifyInstance>;
   close(): Promise<void>;
 }
@@ -130,6 +132,7 @@ export async function openHarness(): Promise<ServeHarness> {
         tokens,
         ...(options.protect ? { protect: options.protect } : {}),
         ...(options.shadow ? { shadow: options.shadow } : {}),
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
         ...(options.bodyLimitBytes !== undefined ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
       });
       extras.push(server);

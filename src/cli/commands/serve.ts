@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { loadProject } from "../../config/index.js";
 import { SlipwayError } from "../../core/index.js";
+import type { RouteTimeouts } from "../../serve/index.js";
 import { resolveHome } from "../runtime.js";
 import { type RunningService, startService } from "../service.js";
 import { positiveInt } from "./train.js";
@@ -36,6 +37,19 @@ function protectList(value: string): ("predict" | "read")[] {
     if (p !== "predict" && p !== "read") throw new InvalidArgumentError("--protect takes predict, read or both");
   }
   return parts as ("predict" | "read")[];
+}
+
+/** `--timeout predict=5000` (repeatable) → the route groups' time limits in milliseconds. */
+function timeoutEntry(value: string, previous: Partial<RouteTimeouts> = {}): Partial<RouteTimeouts> {
+  const m = /^(predict|admin|read)=(\d{1,9})$/.exec(value.trim());
+  if (!m || Number(m[2]) < 1) {
+    throw new InvalidArgumentError("--timeout takes GROUP=MS, GROUP one of predict, admin, read, MS ≥ 1");
+  }
+  return { ...previous, [`${m[1]}Ms`]: Number(m[2]) };
+}
+
+function timeoutsOf(project: { predict: number; admin: number; read: number }): RouteTimeouts {
+  return { predictMs: project.predict, adminMs: project.admin, readMs: project.read };
 }
 
 function protectOf(list: readonly string[]): { predict: boolean; read: boolean } {
@@ -97,6 +111,11 @@ export function registerServe(program: Command): void {
       protectList,
     )
     .option("--workers <n>", "server processes sharing the port (node:cluster)", positiveInt("--workers"), 1)
+    .option(
+      "--timeout <group=ms>",
+      "time limit of a route group, repeatable: predict (default 10000), admin (30000), read (10000)",
+      timeoutEntry,
+    )
     .action(async (opts) => {
       const port = choosePort(opts.port, 8080);
       if (opts.workers > 1 && cluster.isPrimary) {
@@ -109,6 +128,7 @@ export function registerServe(program: Command): void {
         port,
         maxHorizon: opts.maxHorizon,
         protect: protectOf(opts.protect ?? []),
+        ...(opts.timeout ? { timeouts: opts.timeout } : {}),
       });
       stopOnSignals(service);
       if (cluster.isWorker) process.send?.({ listening: service.url });
@@ -130,6 +150,7 @@ export function registerServe(program: Command): void {
         port: choosePort(opts.port, config.serve.port),
         maxHorizon: config.serve.maxHorizon,
         protect: protectOf(config.serve.protect),
+        timeouts: timeoutsOf(config.serve.timeouts),
         project: { config, dir },
       });
       stopOnSignals(service);

@@ -87,10 +87,7 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
         request_id: request.id,
         forecast: rows,
       };
-      deps.metrics.predictions.inc(
-        { model: record.model, version: String(record.version), kind: "forecast" },
-        rows.length,
-      );
+      deps.metrics.countPredictions(record.model, record.version, "forecast", rows.length);
       deps.predictionLog.write({
         requestId: request.id,
         model: record.model,
@@ -133,10 +130,7 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       const explain = request.body.explain === true ? explainerOf(model, "/explain") : null;
       const predictions = model.predict(request.body.instances, level, "/instances");
       const explanations = explain ? explain(request.body.instances, "/instances") : null;
-      deps.metrics.predictions.inc(
-        { model: record.model, version: String(record.version), kind: "predict" },
-        predictions.length,
-      );
+      deps.metrics.countPredictions(record.model, record.version, "predict", predictions.length);
       const latencyMs = performance.now() - started;
       const logRows = (version: number, outputs: unknown[], ms: number, as: typeof route | "shadow") => {
         for (let i = 0; i < outputs.length; i++) {

@@ -287,12 +287,10 @@ export function v2Routes(deps: ServeDeps): FastifyPluginAsync {
           });
           outputs = outputs.filter((o) => wanted.includes(o.name));
         }
-        deps.metrics.predictions.inc(
-          {
-            model: record.model,
-            version: String(record.version),
-            kind: record.task === "forecast" ? "forecast" : "predict",
-          },
+        deps.metrics.countPredictions(
+          record.model,
+          record.version,
+          record.task === "forecast" ? "forecast" : "predict",
           record.task === "forecast" ? 1 : (outputs[0]?.shape[0] ?? 0),
         );
         return {
