@@ -32,6 +32,11 @@ export function defineProject(input: ProjectInput | unknown): ProjectConfig {
   if (config.model.task === "forecast" && config.dataset.timeColumn === undefined) {
     semantic.push({ field: "/dataset/timeColumn", reason: "a forecast model needs the dataset's time column" });
   }
+  config.release.gate.forEach((c, i) => {
+    if (c.max === undefined && c.maxRatio === undefined && c.min === undefined && c.minRatio === undefined) {
+      semantic.push({ field: `/release/gate/${i}`, reason: "needs a bound: max, maxRatio, min or minRatio" });
+    }
+  });
   if (semantic.length > 0) {
     throw new SlipwayError(
       "SLP_CONFIG_INVALID",

@@ -88,6 +88,24 @@ export const ProjectSchema = Type.Object(
     release: Type.Object(
       {
         policy: Type.Union([Type.Literal("auto"), Type.Literal("manual")], { default: "auto" }),
+        /**
+         * Gate conditions a version must meet to reach production, on its registered metrics: absolute (`max`,
+         * `min`) or relative to the champion's (`maxRatio: 1.02`: ≤ 1.02 × the production version's). Each has at
+         * least one bound. Applied to the model by `slipway up` as the policy is.
+         */
+        gate: Type.Array(
+          Type.Object(
+            {
+              metric: Type.String({ pattern: "^[A-Za-z0-9_.-]{1,64}$" }),
+              max: Type.Optional(Type.Number()),
+              maxRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+              min: Type.Optional(Type.Number()),
+              minRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            },
+            { additionalProperties: false },
+          ),
+          { default: [], maxItems: 32 },
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

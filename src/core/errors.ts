@@ -23,6 +23,10 @@ export const ERROR_CODES = {
     status: 409,
     summary: "The release step does not apply now (no pending approval, no earlier version to roll back to).",
   },
+  SLP_GATE_FAILED: {
+    status: 409,
+    summary: "The version fails a gate condition of the model's release policy; details name each metric.",
+  },
   SLP_ROUTE_NOT_FOUND: { status: 404, summary: "No route answers this method and path." },
   SLP_MODEL_NOT_FOUND: { status: 404, summary: "No model, version or alias by that name." },
   SLP_MODEL_TASK_MISMATCH: {

@@ -2,8 +2,9 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type FSWatcher, watch } from "chokidar";
 import type { ProjectConfig } from "../config/index.js";
-import { type Family, type Frame, SlipwayError, sliceFrame } from "../core/index.js";
+import { type Family, type Frame, isSlipwayError, SlipwayError, sliceFrame } from "../core/index.js";
 import { evaluateModel, fitFamily, sortByTime, type TrainSpec, trainModel } from "../models/index.js";
+import { normalizeCondition } from "../registry/index.js";
 import type { PipelineContext } from "./context.js";
 import { type DatasetSpec, ingestFile, latestDatasetVersion } from "./ingest.js";
 import { CODE_VERSION, finishRun, readGateBundle, registerModel, startRun } from "./register-model.js";
@@ -23,6 +24,8 @@ export interface CandidateOutcome {
   decision: GateDecision | null;
   version: number | null;
   skipped?: string;
+  /** Set when the version was registered but the release policy's gate conditions refused its release. */
+  refused?: string;
 }
 
 /**
@@ -66,19 +69,22 @@ export class ProjectLoop {
 
   /** Queues every CSV in the source folder (already-ingested files are skipped by content hash), then training. */
   /**
-   * The project file's release policy, applied once per process to a model registered before (audited): a
-   * `slipway policy` change made while the process runs lasts until it restarts.
+   * The project file's release policy and gate conditions, applied once per process to a model registered before
+   * (audited): a `slipway policy` change made while the process runs lasts until it restarts.
    */
   private async applyPolicy(): Promise<void> {
     if (this.policyApplied) return;
     this.policyApplied = true;
     const { name } = this.config.model;
-    const wanted = this.config.release.policy;
-    if ((await this.ctx.registry.policyOf(name)) !== wanted) {
-      await this.ctx.registry.setPolicy(name, wanted, {
-        actor: "slipway",
-        reason: "the project file's release policy",
-      });
+    const { policy, gate } = this.config.release;
+    const current = await this.ctx.registry.releasePolicyOf(name);
+    const sameGate = JSON.stringify(current.gate) === JSON.stringify(gate.map(normalizeCondition));
+    if (current.policy !== policy || !sameGate) {
+      await this.ctx.registry.updatePolicy(
+        name,
+        { ...(current.policy !== policy ? { policy } : {}), ...(!sameGate ? { gate } : {}) },
+        { actor: "slipway", reason: "the project file's release policy" },
+      );
     }
   }
 
@@ -181,12 +187,20 @@ export class ProjectLoop {
       });
       await finishRun(ctx, run.runId, "succeeded", { family: result.family, metrics: result.metrics, lineage });
       await this.applyPolicy();
-      // Under `manual`, staging moves and an approval request opens; under `auto`, production moves.
-      const release = await ctx.registry.promote(m.name, version, {
-        actor: "slipway",
-        reason: decision.reason,
-        action: "release",
-      });
+      // Under `manual`, staging moves and an approval request opens; under `auto`, production moves. Either way
+      // the policy's gate conditions apply, and a refusal is audited by the registry.
+      let release: Awaited<ReturnType<typeof ctx.registry.promote>>;
+      try {
+        release = await ctx.registry.promote(m.name, version, {
+          actor: "slipway",
+          reason: decision.reason,
+          action: "release",
+        });
+      } catch (error) {
+        if (!isSlipwayError(error) || error.code !== "SLP_GATE_FAILED") throw error;
+        ctx.logger.warn({ model: m.name, version, details: error.details }, "release refused by the policy's gate");
+        return { datasetVersion: latest.version, decision, version, refused: error.message };
+      }
       ctx.logger.info(
         { model: m.name, version, alias: release.alias, status: release.status, metrics: result.metrics },
         "released",

@@ -1,4 +1,16 @@
 export {
+  evaluateGate,
+  formatGateCondition,
+  type GateBound,
+  type GateBoundResult,
+  type GateCheck,
+  type GateCondition,
+  gateProblems,
+  normalizeCondition,
+  parseGateCondition,
+} from "./gate.js";
+export { gateText, type PolicyState } from "./policy.js";
+export {
   type AuditEntry,
   type ModelRef,
   type ModelSummary,
@@ -7,7 +19,7 @@ export {
   Registry,
   type ReleasePolicy,
 } from "./registry.js";
-export type { Actor, ApprovalRequest, PromoteResult } from "./releases.js";
+export type { Actor, ApprovalRequest, ForceableActor, PromoteResult } from "./releases.js";
 export type { TrafficSplit } from "./traffic.js";
 export {
   type DescribeResult,

@@ -2,6 +2,8 @@ import type { Kysely, Selectable } from "kysely";
 import { type Clock, type EventBus, SlipwayError, type Task } from "../core/index.js";
 import type { Database } from "../store/index.js";
 import { ALIAS_EPOCH, audit, moveAliasIn } from "./audit.js";
+import type { GateCondition } from "./gate.js";
+import * as policy from "./policy.js";
 import * as releases from "./releases.js";
 import * as traffic from "./traffic.js";
 import * as notes from "./version-notes.js";
@@ -30,6 +32,8 @@ export interface ModelSummary {
   task: Task;
   family: string;
   releasePolicy: ReleasePolicy;
+  /** The release policy's gate conditions (see `gate.ts`); empty when none. */
+  releaseGate: GateCondition[];
   aliases: Record<string, number>;
   versions: ModelVersionRecord[];
 }
@@ -131,20 +135,34 @@ export class Registry {
 
   /** The model's release policy (`auto` or `manual`). */
   policyOf(model: string): Promise<ReleasePolicy> {
-    return releases.policyOf(this.releaseDeps, model);
+    return policy.policyOf(this.releaseDeps, model);
+  }
+
+  /** The model's release policy and its gate conditions. */
+  releasePolicyOf(model: string): Promise<policy.PolicyState> {
+    return policy.policyIn(this.db, model);
   }
 
   /** Sets the model's release policy (audited). */
-  setPolicy(model: string, policy: ReleasePolicy, by: releases.Actor) {
-    return releases.setPolicy(this.releaseDeps, model, policy, by);
+  setPolicy(model: string, to: ReleasePolicy, by: releases.Actor) {
+    return policy.setPolicy(this.releaseDeps, model, to, by);
   }
 
-  /** Promotes a version under the model's policy (see `releases.ts`). */
-  promote(model: string, version: number, by: releases.Actor & { alias?: string; action?: string }) {
+  /** Sets the policy, the gate conditions, or both, in one transaction (audited as `policy`, `policy.gate`). */
+  updatePolicy(model: string, change: { policy?: ReleasePolicy; gate?: readonly GateCondition[] }, by: releases.Actor) {
+    return policy.updatePolicy(this.releaseDeps, model, change, by);
+  }
+
+  /**
+   * Promotes a version under the model's policy, checking its gate conditions (see `releases.ts`); `force` with a
+   * reason releases a version that fails them (audited as `gate.override`).
+   */
+  promote(model: string, version: number, by: releases.ForceableActor & { alias?: string; action?: string }) {
     return releases.promote(this.releaseDeps, model, version, by);
   }
 
-  approve(model: string, version: number, by: releases.Actor) {
+  /** Approves a pending request, checking the gate conditions again against the production version of the moment. */
+  approve(model: string, version: number, by: releases.ForceableActor) {
     return releases.approve(this.releaseDeps, model, version, by);
   }
 
@@ -307,6 +325,7 @@ export class Registry {
       task: row.task as Task,
       family: row.family,
       releasePolicy: row.release_policy as ReleasePolicy,
+      releaseGate: JSON.parse(row.release_gate_json) as GateCondition[],
       aliases,
       versions: versions.map((v) =>
         toRecord(

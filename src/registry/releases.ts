@@ -7,7 +7,8 @@ import type { Kysely } from "kysely";
 import { type Clock, type EventBus, SlipwayError } from "../core/index.js";
 import type { Database } from "../store/index.js";
 import { audit, moveAliasIn } from "./audit.js";
-import type { ReleasePolicy } from "./registry.js";
+import { type GateCheck, gateFailure } from "./gate.js";
+import { auditOverride, auditRefusal, checkGateIn, policyIn } from "./policy.js";
 
 /** Who does a release step, and why (both go to the audit log). */
 export interface Actor {
@@ -36,6 +37,13 @@ export interface PromoteResult {
   to: number;
   status: "released" | "pending_approval";
   approval: ApprovalRequest | null;
+  /** The check of the policy's gate conditions; null when none was made (no conditions, or another alias). */
+  gate: GateCheck | null;
+}
+
+/** A release step that may override a failed gate: `force` with the reason, audited as `gate.override`. */
+export interface ForceableActor extends Actor {
+  force?: boolean;
 }
 
 /** The registry's view a release step needs (see `Registry`). */
@@ -47,65 +55,41 @@ export interface ReleaseDeps {
   checkVersion(model: string, version: number): Promise<void>;
 }
 
-export async function policyOf(deps: ReleaseDeps, model: string): Promise<ReleasePolicy> {
-  const row = await deps.db.selectFrom("models").select("release_policy").where("name", "=", model).executeTakeFirst();
-  if (!row) throw notFound(model);
-  return row.release_policy as ReleasePolicy;
-}
-
-/** Sets a model's release policy (audited as `policy`); returns the policy before. */
-export async function setPolicy(
-  deps: ReleaseDeps,
-  model: string,
-  policy: ReleasePolicy,
-  by: Actor,
-): Promise<{ model: string; from: ReleasePolicy; to: ReleasePolicy }> {
-  const from = await deps.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("models").select("release_policy").where("name", "=", model).executeTakeFirst();
-    if (!row) throw notFound(model);
-    await trx.updateTable("models").set({ release_policy: policy }).where("name", "=", model).execute();
-    const now = deps.clock.now();
-    await audit(
-      trx,
-      now,
-      by.actor,
-      "policy",
-      model,
-      null,
-      null,
-      null,
-      `${row.release_policy} -> ${policy}: ${by.reason}`,
-    );
-    return row.release_policy as ReleasePolicy;
-  });
-  return { model, from, to: policy };
-}
-
 /**
  * Promotes `version`: to `alias` when one other than `production` is named; else to `production` under the
  * `auto` policy, or to `staging` with a new approval request under `manual` (an older pending request of the model
- * is superseded).
+ * is superseded). A promotion towards production must pass the policy's gate conditions, checked in the move's
+ * transaction; a failure is audited as `promote.refused` and refused with SLP_GATE_FAILED unless `force` is set.
  */
 export async function promote(
   deps: ReleaseDeps,
   model: string,
   version: number,
-  by: Actor & { alias?: string; action?: string },
+  by: ForceableActor & { alias?: string; action?: string },
 ): Promise<PromoteResult> {
   await deps.checkVersion(model, version);
   const alias = by.alias ?? "production";
-  const manual = alias === "production" && (await policyOf(deps, model)) === "manual";
   const action = by.action ?? "promote";
-  if (!manual) {
-    const from = await deps.db
-      .transaction()
-      .execute((trx) => moveAliasIn(trx, deps.clock.now(), model, alias, version, { ...by, action }));
-    deps.bus.emit("model.alias.moved", { model, alias, from, to: version, reason: by.reason });
-    return { model, alias, from, to: version, status: "released", approval: null };
-  }
-  const { from, id } = await deps.db.transaction().execute(async (trx) => {
+  const { force } = by;
+  const who: Actor = { actor: by.actor, reason: by.reason };
+  const outcome = await deps.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
-    const from = await moveAliasIn(trx, now, model, "staging", version, { ...by, action });
+    if (alias !== "production") {
+      const from = await moveAliasIn(trx, now, model, alias, version, { ...who, action });
+      return { kind: "moved" as const, alias, from, gate: null };
+    }
+    const { policy, gate: conditions } = await policyIn(trx, model);
+    const gate = await checkGateIn(trx, model, version, conditions);
+    if (gate && !gate.passed) {
+      if (!force) return { kind: "refused" as const, gate };
+      gate.forced = true;
+      await auditOverride(trx, now, model, gate, who);
+    }
+    if (policy !== "manual") {
+      const from = await moveAliasIn(trx, now, model, "production", version, { ...who, action });
+      return { kind: "moved" as const, alias, from, gate };
+    }
+    const from = await moveAliasIn(trx, now, model, "staging", version, { ...who, action });
     const pending = await trx
       .selectFrom("approval_requests")
       .select(["id", "version"])
@@ -115,48 +99,82 @@ export async function promote(
     for (const p of pending) {
       await trx
         .updateTable("approval_requests")
-        .set({ state: "superseded", decided_by: by.actor, decided_at: now, decision_reason: `version ${version}` })
+        .set({ state: "superseded", decided_by: who.actor, decided_at: now, decision_reason: `version ${version}` })
         .where("id", "=", p.id)
         .execute();
-      await audit(trx, now, by.actor, "approval.supersede", model, null, p.version, version, by.reason);
+      await audit(trx, now, who.actor, "approval.supersede", model, null, p.version, version, who.reason);
     }
     const row = await trx
       .insertInto("approval_requests")
-      .values({ model, version, state: "pending", requested_by: by.actor, requested_at: now, reason: by.reason })
+      .values({ model, version, state: "pending", requested_by: who.actor, requested_at: now, reason: who.reason })
       .returning("id")
       .executeTakeFirstOrThrow();
-    await audit(trx, now, by.actor, "approval.request", model, null, null, version, by.reason);
-    return { from, id: row.id };
+    await audit(trx, now, who.actor, "approval.request", model, null, null, version, who.reason);
+    return { kind: "staged" as const, from, id: row.id, gate };
   });
-  deps.bus.emit("model.alias.moved", { model, alias: "staging", from, to: version, reason: by.reason });
+  if (outcome.kind === "refused") {
+    await auditRefusal(deps, model, "promote.refused", outcome.gate, who);
+    throw gateFailure(model, version, outcome.gate);
+  }
+  if (outcome.kind === "moved") {
+    const { from } = outcome;
+    deps.bus.emit("model.alias.moved", { model, alias: outcome.alias, from, to: version, reason: who.reason });
+    return { model, alias: outcome.alias, from, to: version, status: "released", approval: null, gate: outcome.gate };
+  }
+  const { from, id } = outcome;
+  deps.bus.emit("model.alias.moved", { model, alias: "staging", from, to: version, reason: who.reason });
   const approval = await requestById(deps, id);
   deps.bus.emit("model.approval.requested", {
     model,
     version,
     requestId: id,
-    requestedBy: by.actor,
-    reason: by.reason,
+    requestedBy: who.actor,
+    reason: who.reason,
   });
-  return { model, alias: "staging", from, to: version, status: "pending_approval", approval };
+  return { model, alias: "staging", from, to: version, status: "pending_approval", approval, gate: outcome.gate };
 }
 
-/** Approves the pending request for `version`: `production` moves to it (audited as `approve`). */
+/**
+ * Approves the pending request for `version`: `production` moves to it (audited as `approve`). The policy's gate
+ * conditions are checked again, against the production version of the moment: a failure is audited as
+ * `approve.refused` and leaves the request pending, unless `force` is set.
+ */
 export async function approve(
   deps: ReleaseDeps,
   model: string,
   version: number,
-  by: Actor,
-): Promise<{ model: string; alias: string; from: number | null; to: number; approval: ApprovalRequest }> {
-  const { id, from } = await deps.db.transaction().execute(async (trx) => {
+  by: ForceableActor,
+): Promise<{
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number;
+  approval: ApprovalRequest;
+  gate: GateCheck | null;
+}> {
+  const { force } = by;
+  const who: Actor = { actor: by.actor, reason: by.reason };
+  const outcome = await deps.db.transaction().execute(async (trx) => {
     const id = await takePending(trx, model, version);
+    const gate = await checkGateIn(trx, model, version, (await policyIn(trx, model)).gate);
     const now = deps.clock.now();
-    await decide(trx, id, "approved", by, now);
-    const from = await moveAliasIn(trx, now, model, "production", version, { ...by, action: "approve" });
-    return { id, from };
+    if (gate && !gate.passed) {
+      if (!force) return { kind: "refused" as const, gate };
+      gate.forced = true;
+      await auditOverride(trx, now, model, gate, who);
+    }
+    await decide(trx, id, "approved", who, now);
+    const from = await moveAliasIn(trx, now, model, "production", version, { ...who, action: "approve" });
+    return { kind: "approved" as const, id, from, gate };
   });
-  deps.bus.emit("model.alias.moved", { model, alias: "production", from, to: version, reason: by.reason });
-  deps.bus.emit("model.approval.decided", { model, version, requestId: id, decision: "approved", ...by });
-  return { model, alias: "production", from, to: version, approval: await requestById(deps, id) };
+  if (outcome.kind === "refused") {
+    await auditRefusal(deps, model, "approve.refused", outcome.gate, who);
+    throw gateFailure(model, version, outcome.gate);
+  }
+  const { id, from, gate } = outcome;
+  deps.bus.emit("model.alias.moved", { model, alias: "production", from, to: version, reason: who.reason });
+  deps.bus.emit("model.approval.decided", { model, version, requestId: id, decision: "approved", ...who });
+  return { model, alias: "production", from, to: version, approval: await requestById(deps, id), gate };
 }
 
 /** Rejects the pending request for `version` (audited as `reject`); `staging` and `production` stay. */
@@ -181,7 +199,7 @@ export async function rollback(
   model: string,
   by: Actor,
 ): Promise<{ model: string; alias: string; from: number; to: number }> {
-  await policyOf(deps, model); // SLP_MODEL_NOT_FOUND for an unknown model
+  await policyIn(deps.db, model); // SLP_MODEL_NOT_FOUND for an unknown model
   const { from, to } = await deps.db.transaction().execute(async (trx) => {
     const moves = await trx
       .selectFrom("audit_log")
@@ -290,8 +308,4 @@ function toRequest(row: {
     decidedAt: iso(row.decided_at),
     decisionReason: row.decision_reason,
   };
-}
-
-function notFound(model: string): SlipwayError {
-  return new SlipwayError("SLP_MODEL_NOT_FOUND", `no model named ${model}`, [{ field: "model", reason: "not found" }]);
 }

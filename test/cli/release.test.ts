@@ -283,6 +283,83 @@ describe("slipway tag / describe / models NAME", () => {
   });
 });
 
+describe("slipway policy --gate / promote --force", () => {
+  it("sets gate conditions, refuses a failing promotion, and lets --force with a reason through", async () => {
+    expect(await ok("policy", "houses", "--gate", "rmse<=0", "--reason", "nothing passes", "--json")).toEqual({
+      model: "houses",
+      from: "manual",
+      policy: "manual",
+      gate: [{ metric: "rmse", max: 0 }],
+    });
+    expect(await ok("policy", "houses", "--json")).toEqual({
+      model: "houses",
+      policy: "manual",
+      gate: [{ metric: "rmse", max: 0 }],
+    });
+    expect((await slipway("policy", "houses")).stdout).toBe("houses: manual; gate rmse<=0\n");
+
+    const refused = await slipway("promote", "houses", "2", "--json");
+    expect(refused.code).toBe(2);
+    const body = JSON.parse(refused.stderr.trim().split("\n").at(-1) as string);
+    expect(body.error).toMatchObject({ code: "SLP_GATE_FAILED", details: [{ field: "rmse" }] });
+    expect(body.error.message).toContain("rmse: candidate");
+    const text = await slipway("promote", "houses", "2");
+    expect(text.stderr).toMatch(
+      /^slipway: version 2 of houses fails the release gate: rmse: candidate .* > 0\n {2}rmse: /,
+    );
+
+    await fails("SLP_INPUT_INVALID", "promote", "houses", "2", "--force", "--json");
+    const forced = await ok<{ status: string; gate: { forced: boolean; passed: boolean } }>(
+      "promote",
+      "houses",
+      "2",
+      "--force",
+      "--reason",
+      "accepted by the team",
+      "--json",
+    );
+    expect(forced).toMatchObject({ status: "pending_approval", gate: { passed: false, forced: true } });
+    await fails("SLP_GATE_FAILED", "approve", "houses", "2", "--reason", "ok", "--json");
+    const approved = await slipway("approve", "houses", "2", "--reason", "accepted by the team", "--force");
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(approved.stdout).toMatch(/^houses@production: 1 -> 2 \(approved\) \(gate overridden: rmse: candidate /);
+
+    expect(await ok("policy", "houses", "auto", "--gate", "rmse<=1.5x", "--gate", "r2>=0.5", "--json")).toEqual({
+      model: "houses",
+      from: "manual",
+      policy: "auto",
+      gate: [
+        { metric: "rmse", maxRatio: 1.5 },
+        { metric: "r2", min: 0.5 },
+      ],
+    });
+    expect(await ok("promote", "houses", "1", "--json")).toMatchObject({
+      status: "released",
+      gate: { passed: true, champion_version: 2 },
+    });
+    expect((await slipway("policy", "houses", "--no-gate")).stdout).toBe(
+      "houses: auto -> auto; gate rmse<=1.5x, r2>=0.5 -> none\n",
+    );
+    expect(await ok<{ models: { release_gate: unknown[] }[] }>("models", "--json")).toMatchObject({
+      models: [{ release_gate: [] }],
+    });
+  }, 60_000);
+
+  it("refuses malformed conditions as usage errors", async () => {
+    for (const args of [
+      ["--gate", "rmse<1"],
+      ["--gate", "rmse<=0x"],
+      ["--gate", "rmse<=1", "--no-gate"],
+    ]) {
+      const r = await slipway("policy", "houses", ...args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("--gate");
+    }
+    const help = await slipway("promote", "--help");
+    expect(help.stdout).toContain("--force");
+  });
+});
+
 describe("slipway token", () => {
   it("creates a token shown once, lists it without the secret, revokes it", async () => {
     const t = await ok<{ id: string; token: string; scopes: string[] }>(

@@ -58,7 +58,7 @@ describe("defineProject", () => {
     });
     expect(config.evaluation).toEqual({ holdout: 12 });
     expect(config.gate).toEqual({ metric: "rmse", tolerance: 0 });
-    expect(config.release).toEqual({ policy: "auto" });
+    expect(config.release).toEqual({ policy: "auto", gate: [] });
     expect(config.serve).toEqual({
       port: 8080,
       host: "127.0.0.1",
@@ -173,6 +173,22 @@ describe("defineProject", () => {
     );
     expect(fields(share)).toEqual(["/dataset/quarantine/maxRejectedShare"]);
     expect(fields(failure(() => defineProject({ ...minimal(), name: "has space" })))).toEqual(["/name"]);
+  });
+
+  it("takes gate conditions in release.gate, each with at least one bound, naming the bad ones", () => {
+    const gate = [
+      { metric: "rmse", maxRatio: 1.02 },
+      { metric: "mape", max: 0.2 },
+    ];
+    expect(defineProject({ ...minimal(), release: { gate } } as ProjectInput).release).toEqual({
+      policy: "auto",
+      gate,
+    });
+    const bad = (g: unknown[]) => fields(failure(() => defineProject({ ...minimal(), release: { gate: g } })));
+    expect(bad([{ metric: "rmse" }])).toEqual(["/release/gate/0"]);
+    expect(bad([{ metric: "rmse", maxRatio: 0 }])).toEqual(["/release/gate/0/maxRatio"]);
+    expect(bad([{ metric: "rmse", max: 1, below: 2 }])).toContain("/release/gate/0/below");
+    expect(bad([{ metric: "bad name", max: 1 }])).toEqual(["/release/gate/0/metric"]);
   });
 
   it("rejects a value that is not an object at all", () => {

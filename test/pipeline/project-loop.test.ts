@@ -5,7 +5,7 @@ import { defineProject, type ProjectInput } from "../../src/config/index.js";
 import { type Frame, sliceFrame } from "../../src/core/index.js";
 import { Rng } from "../../src/ml/random.js";
 import { evaluateModel, fitFamily, type ModelState, readBundle, type TrainSpec } from "../../src/models/index.js";
-import { decideGate, JobRunner, latestDatasetVersion, ProjectLoop } from "../../src/pipeline/index.js";
+import { decideGate, ingestFile, JobRunner, latestDatasetVersion, ProjectLoop } from "../../src/pipeline/index.js";
 import { createTestContext, monthlyCsv, type TestContext } from "../helpers/pipeline-context.js";
 
 function project(overrides: Partial<ProjectInput["model"]> = {}) {
@@ -191,5 +191,25 @@ describe("ProjectLoop", () => {
     expect(request).toMatchObject({ version: 1, state: "pending", requestedBy: "slipway" });
     await ctx.registry.approve("demo", 1, { actor: "dana", reason: "reviewed" });
     expect((await ctx.registry.getModel("demo")).aliases).toEqual({ staging: 1, production: 1 });
+  });
+
+  it("applies the project file's gate conditions; a candidate they refuse is registered but not released", async () => {
+    // Every forecaster has an rmse above 0: the loop's own gate passes the first version, the policy's refuses it.
+    const config = defineProject({ ...project(), release: { gate: [{ metric: "rmse", max: 0 }] } });
+    const { loop } = loopFor(config);
+    await ingestFile(ctx, loop.dataset, join(raw, "history.csv"));
+    const outcome = await loop.trainCandidate();
+    expect(outcome).toMatchObject({ version: 1, decision: { passed: true } });
+    expect(outcome.refused).toMatch(/^version 1 of demo fails the release gate: rmse: candidate \S+ > 0$/);
+    const model = await ctx.registry.getModel("demo");
+    expect(model.aliases).toEqual({});
+    expect(model.releaseGate).toEqual([{ metric: "rmse", max: 0 }]);
+    expect((await ctx.registry.auditLog("demo")).map((a) => [a.action, a.actor])).toEqual([
+      ["register", "slipway"],
+      ["policy.gate", "slipway"],
+      ["promote.refused", "slipway"],
+    ]);
+    const runs = await ctx.stores.metadata.db.selectFrom("runs").select("status").execute();
+    expect(runs.map((r) => r.status)).toEqual(["succeeded"]);
   });
 });

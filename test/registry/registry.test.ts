@@ -300,6 +300,7 @@ describe("Registry", () => {
         task: "forecast",
         family: "gp",
         releasePolicy: "manual",
+        releaseGate: [],
         aliases: { production: 1, staging: 1 },
         versions: [
           {

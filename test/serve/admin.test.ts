@@ -177,6 +177,74 @@ describe("admin routes: release steps over HTTP", () => {
   });
 });
 
+describe("admin routes: the release policy's gate", () => {
+  it("refuses a promotion that fails the gate with 409 SLP_GATE_FAILED; force with a reason overrides it", async () => {
+    // Every trained version has an rmse above 0, so this absolute bound fails them all.
+    await h.rt.registry.updatePolicy("price", { gate: [{ metric: "rmse", max: 0 }] }, { actor: "test", reason: "r" });
+    const refused = expectError(
+      await call("POST", "/v1/admin/models/price/promote", { version: 2, reason: "retrained" }, admin),
+      409,
+      "SLP_GATE_FAILED",
+    );
+    expect(refused.error.details.map((d) => d.field)).toEqual(["rmse"]);
+    expect(refused.error.message).toMatch(/^version 2 of price fails the release gate: rmse: candidate \S+ > 0$/);
+    expect((await h.rt.registry.auditLog("price")).at(-1)).toMatchObject({
+      action: "promote.refused",
+      actor: "token:ops",
+      toVersion: 2,
+    });
+
+    const noReason = expectError(
+      await call("POST", "/v1/admin/models/price/promote", { version: 2, force: true }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(noReason.error.details).toEqual([{ field: "/reason", reason: "required with force" }]);
+
+    // The policy is manual (set above): a forced promotion stages the version; approval is checked again.
+    const forced = await call(
+      "POST",
+      "/v1/admin/models/price/promote",
+      { version: 2, reason: "accepted by the team", force: true },
+      admin,
+    );
+    expect(forced.status).toBe(200);
+    expect(forced.json).toMatchObject({
+      status: "pending_approval",
+      gate: {
+        passed: false,
+        forced: true,
+        candidate_version: 2,
+        results: [{ metric: "rmse", bound: "max", limit: 0 }],
+      },
+    });
+    expectError(
+      await call("POST", "/v1/admin/models/price/approve", { version: 2, reason: "ok" }, admin),
+      409,
+      "SLP_GATE_FAILED",
+    );
+    const approved = await call(
+      "POST",
+      "/v1/admin/models/price/approve",
+      { version: 2, reason: "accepted by the team", force: true },
+      admin,
+    );
+    expect(approved.json).toMatchObject({ to: 2, approval: { state: "approved" }, gate: { forced: true } });
+    const model = await call("GET", "/v1/models/price");
+    expect(model.json).toMatchObject({ release_policy: "manual", release_gate: [{ metric: "rmse", max: 0 }] });
+
+    await h.rt.registry.updatePolicy("price", { gate: [] }, { actor: "test", reason: "done" });
+    await h.rt.registry.rollback("price", { actor: "test", reason: "back to 1" });
+    const actions = (await h.rt.registry.auditLog("price")).map((e) => e.action);
+    expect(actions.filter((a) => a.endsWith(".refused") || a === "gate.override")).toEqual([
+      "promote.refused",
+      "gate.override",
+      "approve.refused",
+      "gate.override",
+    ]);
+  });
+});
+
 describe("admin routes: tags and descriptions", () => {
   it("tags and describes a version, audited as token:NAME; the model listing shows both", async () => {
     const tagged = await call(

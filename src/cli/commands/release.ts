@@ -1,7 +1,13 @@
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { SlipwayError } from "../../core/index.js";
-import type { ReleasePolicy } from "../../registry/index.js";
-import { approvalView, promoteView, splitView } from "../../serve/index.js";
+import {
+  type GateCheck,
+  type GateCondition,
+  gateText,
+  parseGateCondition,
+  type ReleasePolicy,
+} from "../../registry/index.js";
+import { approvalView, approveView, promoteView, splitView } from "../../serve/index.js";
 import { printJson } from "../output.js";
 import { cliActor, withRuntime } from "../runtime.js";
 
@@ -25,13 +31,55 @@ export function reasonOf(text: unknown, flag = "--reason"): string {
   return text;
 }
 
+/** `--force` overrides a failed gate only with a reason the user typed (not the default one). */
+function forceReason(cmd: Command, opts: { force?: boolean; reason?: unknown }): void {
+  if (opts.force && cmd.getOptionValueSource("reason") !== "cli") {
+    throw new SlipwayError("SLP_INPUT_INVALID", "--force needs --reason: why the gate is overridden", [
+      { field: "--reason", reason: "required with --force" },
+    ]);
+  }
+}
+
+function gateField(gate: GateCondition[]): { gate?: GateCondition[] } {
+  return gate.length > 0 ? { gate } : {};
+}
+
+/** A note on a forced release for people: which bounds failed. */
+function forcedNote(gate: GateCheck | null): string {
+  if (!gate?.forced) return "";
+  const failed = gate.results.filter((r) => !r.passed).map((r) => r.reason);
+  return ` (gate overridden: ${failed.join("; ")})`;
+}
+
 /** The release steps: policy, promote, approve, reject, rollback (each audited, each with `--json`). */
 export function registerRelease(program: Command): void {
+  let gateGiven = false;
+  const collectGate = (text: string, previous: GateCondition[] | false | undefined): GateCondition[] => {
+    gateGiven = true;
+    if (previous === false) throw new InvalidArgumentError("--gate and --no-gate cannot be combined");
+    const c = parseGateCondition(text);
+    if (c === null) {
+      throw new InvalidArgumentError(
+        `--gate takes METRIC<=N, METRIC>=N, or METRIC<=Nx / METRIC>=Nx (N × the champion's), got ${JSON.stringify(text)}`,
+      );
+    }
+    return [...(previous ?? []), c];
+  };
   program
     .command("policy")
-    .description("Show or set a model's release policy: auto (promote moves production) or manual (needs approval).")
+    .description(
+      "Show or set a model's release policy: auto (promote moves production) or manual (needs approval), and its " +
+        "gate conditions: metric thresholds a version must meet to reach production.",
+    )
     .argument("<name>", "model name")
-    .argument("[policy]", "auto or manual; omitted: print the current policy")
+    .argument("[policy]", "auto or manual; omitted (and no --gate/--no-gate): print the current policy")
+    .option(
+      "--gate <condition>",
+      "a gate condition, repeatable: rmse<=1.02x (≤ 1.02 × the champion's), mape<=0.2, r2>=0.98x, auc>=0.8; " +
+        "replaces the conditions",
+      collectGate,
+    )
+    .option("--no-gate", "remove every gate condition")
     .option("--reason <text>", "why, for the audit log", "set from the command line")
     .option("--json", "print the policy as JSON")
     .action(async (name: string, policy: string | undefined, opts) => {
@@ -40,19 +88,39 @@ export function registerRelease(program: Command): void {
           { field: "POLICY", reason: `got ${JSON.stringify(policy)}` },
         ]);
       }
+      if (opts.gate === false && gateGiven) {
+        throw new SlipwayError("SLP_INPUT_INVALID", "--gate and --no-gate cannot be combined", [
+          { field: "--gate", reason: "given with --no-gate" },
+        ]);
+      }
+      const gate: GateCondition[] | undefined = opts.gate === false ? [] : opts.gate;
       await withRuntime(async (rt) => {
-        if (policy === undefined) {
-          const current = await rt.registry.policyOf(name);
-          if (opts.json) printJson({ model: name, policy: current });
-          else process.stdout.write(`${name}: ${current}\n`);
+        if (policy === undefined && gate === undefined) {
+          const current = await rt.registry.releasePolicyOf(name);
+          // `gate` only when there are conditions: the answer of a policy without them keeps its shape.
+          if (opts.json) printJson({ model: name, policy: current.policy, ...gateField(current.gate) });
+          else {
+            const conditions = current.gate.length > 0 ? `; gate ${gateText(current.gate)}` : "";
+            process.stdout.write(`${name}: ${current.policy}${conditions}\n`);
+          }
           return;
         }
-        const r = await rt.registry.setPolicy(name, policy as ReleasePolicy, {
-          actor: cliActor(),
-          reason: reasonOf(opts.reason),
-        });
-        if (opts.json) printJson({ model: name, from: r.from, policy: r.to });
-        else process.stdout.write(`${name}: ${r.from} -> ${r.to}\n`);
+        const r = await rt.registry.updatePolicy(
+          name,
+          {
+            ...(policy !== undefined ? { policy: policy as ReleasePolicy } : {}),
+            ...(gate !== undefined ? { gate } : {}),
+          },
+          { actor: cliActor(), reason: reasonOf(opts.reason) },
+        );
+        if (opts.json) {
+          const conditions = gate !== undefined ? { gate: r.to.gate } : gateField(r.to.gate);
+          printJson({ model: name, from: r.from.policy, policy: r.to.policy, ...conditions });
+        } else {
+          const parts = [`${name}: ${r.from.policy} -> ${r.to.policy}`];
+          if (gate !== undefined) parts.push(`gate ${gateText(r.from.gate)} -> ${gateText(r.to.gate)}`);
+          process.stdout.write(`${parts.join("; ")}\n`);
+        }
       });
     });
 
@@ -66,27 +134,30 @@ export function registerRelease(program: Command): void {
     .argument("<version>", "version number")
     .option("--to <alias>", "alias to move", "production")
     .option("--reason <text>", "why, for the audit log", "promoted from the command line")
+    .option("--force", "release even if the version fails the policy's gate conditions (needs --reason; audited)")
     .option("--json", "print the move as JSON")
-    .action(async (name: string, versionText: string, opts) => {
+    .action(async (name: string, versionText: string, opts, cmd: Command) => {
       const version = versionOf(versionText);
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(opts.to)) {
         throw new SlipwayError("SLP_INPUT_INVALID", "--to must be 1–64 characters of [A-Za-z0-9._-]", [
           { field: "--to", reason: "invalid alias" },
         ]);
       }
+      forceReason(cmd, opts);
       await withRuntime(async (rt) => {
         const r = await rt.registry.promote(name, version, {
           actor: cliActor(),
           reason: reasonOf(opts.reason),
           alias: opts.to,
+          force: opts.force === true,
         });
         if (opts.json) printJson(promoteView(r));
         else if (r.status === "pending_approval") {
           process.stdout.write(
             `${name}@staging: ${r.from ?? "none"} -> ${r.to}; production waits for approval ` +
-              `(request ${r.approval?.id}: slipway approve ${name} ${r.to} --reason …)\n`,
+              `(request ${r.approval?.id}: slipway approve ${name} ${r.to} --reason …)${forcedNote(r.gate)}\n`,
           );
-        } else process.stdout.write(`${name}@${r.alias}: ${r.from ?? "none"} -> ${r.to}\n`);
+        } else process.stdout.write(`${name}@${r.alias}: ${r.from ?? "none"} -> ${r.to}${forcedNote(r.gate)}\n`);
       });
     });
 
@@ -96,14 +167,19 @@ export function registerRelease(program: Command): void {
     .argument("<name>", "model name")
     .argument("<version>", "version number")
     .requiredOption("--reason <text>", "why, for the audit log")
+    .option("--force", "approve even if the version fails the policy's gate conditions now (audited)")
     .option("--json", "print the move and the request as JSON")
     .action(async (name: string, versionText: string, opts) => {
       const version = versionOf(versionText);
       await withRuntime(async (rt) => {
-        const r = await rt.registry.approve(name, version, { actor: cliActor(), reason: reasonOf(opts.reason) });
-        if (opts.json)
-          printJson({ model: r.model, alias: r.alias, from: r.from, to: r.to, approval: approvalView(r.approval) });
-        else process.stdout.write(`${name}@production: ${r.from ?? "none"} -> ${r.to} (approved)\n`);
+        const r = await rt.registry.approve(name, version, {
+          actor: cliActor(),
+          reason: reasonOf(opts.reason),
+          force: opts.force === true,
+        });
+        if (opts.json) printJson(approveView(r));
+        else
+          process.stdout.write(`${name}@production: ${r.from ?? "none"} -> ${r.to} (approved)${forcedNote(r.gate)}\n`);
       });
     });
 

@@ -1,8 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import { invalidInput } from "../../core/index.js";
 import {
   type ApprovalRequest,
   type DescribeResult,
+  type GateCheck,
   MAX_DESCRIPTION_CHARS,
   MAX_TAG_VALUE_CHARS,
   MAX_TAGS,
@@ -31,6 +33,26 @@ export function approvalView(a: ApprovalRequest) {
   };
 }
 
+/** The JSON view of a gate check: every bound of every condition, and whether a person forced a failure through. */
+export function gateView(check: GateCheck) {
+  return {
+    passed: check.passed,
+    forced: check.forced,
+    candidate_version: check.candidateVersion,
+    champion_version: check.championVersion,
+    results: check.results.map((r) => ({
+      metric: r.metric,
+      bound: r.bound,
+      limit: r.limit,
+      candidate: r.candidate,
+      champion: r.champion,
+      threshold: r.threshold,
+      passed: r.passed,
+      reason: r.reason,
+    })),
+  };
+}
+
 export function promoteView(p: PromoteResult) {
   return {
     model: p.model,
@@ -39,6 +61,27 @@ export function promoteView(p: PromoteResult) {
     to: p.to,
     status: p.status,
     approval: p.approval ? approvalView(p.approval) : null,
+    // Only when the policy's gate conditions were checked, so that answers without conditions keep their shape.
+    ...(p.gate !== null ? { gate: gateView(p.gate) } : {}),
+  };
+}
+
+/** The answer of an approval: the move, the request, and the gate check made at approval. */
+export function approveView(r: {
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number;
+  approval: ApprovalRequest;
+  gate: GateCheck | null;
+}) {
+  return {
+    model: r.model,
+    alias: r.alias,
+    from: r.from,
+    to: r.to,
+    approval: approvalView(r.approval),
+    ...(r.gate !== null ? { gate: gateView(r.gate) } : {}),
   };
 }
 
@@ -76,11 +119,17 @@ export function tokenView(t: TokenInfo & { token?: string }) {
 const Version = Type.Integer({ minimum: 1, maximum: 999_999_999 });
 const Reason = Type.String({ minLength: 1, maxLength: 1000 });
 const Alias = Type.String({ pattern: "^[A-Za-z0-9._-]{1,64}$" });
+/** `force`: release a version that fails the policy's gate conditions; needs a reason (audited as `gate.override`). */
+const Force = Type.Boolean({ default: false });
 const PromoteBody = Type.Object(
-  { version: Version, alias: Type.Optional(Alias), reason: Type.Optional(Reason) },
+  { version: Version, alias: Type.Optional(Alias), reason: Type.Optional(Reason), force: Type.Optional(Force) },
   { additionalProperties: false },
 );
 const DecisionBody = Type.Object({ version: Version, reason: Reason }, { additionalProperties: false });
+const ApproveBody = Type.Object(
+  { version: Version, reason: Reason, force: Type.Optional(Force) },
+  { additionalProperties: false },
+);
 const CanaryBody = Type.Object(
   { version: Version, share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), reason: Type.Optional(Reason) },
   { additionalProperties: false },
@@ -129,25 +178,28 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     app.post(
       "/v1/admin/models/:name/promote",
       { schema: { ...SECURED, params: ModelParams, body: PromoteBody } },
-      async (request: Named<{ version: number; alias?: string; reason?: string }>) => {
-        const { version, alias, reason } = request.body;
+      async (request: Named<{ version: number; alias?: string; reason?: string; force?: boolean }>) => {
+        const { version, alias, reason, force } = request.body;
+        if (force === true && reason === undefined) {
+          throw invalidInput("force needs a reason", [{ field: "/reason", reason: "required with force" }]);
+        }
         const result = await deps.registry.promote(request.params.name, version, {
           ...by(request, reason, "promoted through the admin API"),
           ...(alias !== undefined ? { alias } : {}),
+          force: force === true,
         });
         return promoteView(result);
       },
     );
     app.post(
       "/v1/admin/models/:name/approve",
-      { schema: { ...SECURED, params: ModelParams, body: DecisionBody } },
-      async (request: Named<{ version: number; reason: string }>) => {
-        const r = await deps.registry.approve(
-          request.params.name,
-          request.body.version,
-          by(request, request.body.reason, ""),
-        );
-        return { model: r.model, alias: r.alias, from: r.from, to: r.to, approval: approvalView(r.approval) };
+      { schema: { ...SECURED, params: ModelParams, body: ApproveBody } },
+      async (request: Named<{ version: number; reason: string; force?: boolean }>) => {
+        const r = await deps.registry.approve(request.params.name, request.body.version, {
+          ...by(request, request.body.reason, ""),
+          force: request.body.force === true,
+        });
+        return approveView(r);
       },
     );
     app.post(

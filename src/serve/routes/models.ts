@@ -11,6 +11,7 @@ export function modelView(m: ModelSummary) {
     task: m.task,
     family: m.family,
     release_policy: m.releasePolicy,
+    release_gate: m.releaseGate,
     aliases: m.aliases,
     versions: m.versions.map((v) => ({
       version: v.version,

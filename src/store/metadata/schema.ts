@@ -39,7 +39,15 @@ export interface Database {
     started_at: number;
     finished_at: number | null;
   };
-  models: { name: string; task: string; family: string; release_policy: string; created_at: number };
+  models: {
+    name: string;
+    task: string;
+    family: string;
+    release_policy: string;
+    /** The release policy's gate conditions, a JSON array (`[]`: none). */
+    release_gate_json: ColumnType<string, string | undefined, string>;
+    created_at: number;
+  };
   model_versions: {
     model: string;
     version: number;
