@@ -219,7 +219,6 @@ describe("learning", () => {
     }
     const rmse = Math.sqrt(se / 200);
     expect(Math.sqrt(naive / 200)).toBeGreaterThan(0.45);
-    console.log("RMSE", rmse, Math.sqrt(naive / 200));
     expect(rmse).toBeLessThan(0.15);
   });
 });
