@@ -2,9 +2,10 @@
 import { Command } from "commander";
 import { registerModels } from "./commands/models.js";
 import { registerPredict } from "./commands/predict.js";
-import { registerRelease, registerTraffic } from "./commands/release.js";
+import { registerRelease } from "./commands/release.js";
 import { registerServe } from "./commands/serve.js";
 import { registerToken } from "./commands/token.js";
+import { registerTraffic } from "./commands/traffic.js";
 import { registerTrain } from "./commands/train.js";
 import { registerVersionNotes } from "./commands/version-notes.js";
 import { reportFailure } from "./output.js";

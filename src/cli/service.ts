@@ -53,10 +53,27 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   // Alias moves in this process refresh at once; moves by other processes are seen by polling the alias epoch.
   rt.bus.on("model.alias.moved", () => void cache.refresh().catch((err) => logger.error({ err }, "refresh failed")));
-  const poll = setInterval(
-    () => void cache.refresh().catch((err) => logger.error({ err }, "refresh failed")),
-    options.aliasPollMs ?? 500,
-  );
+  // The same poll takes the canary steps that are due (one query when none is); of several serving processes on
+  // the store, the one that claims a step takes it. A poll that finds the last one still running skips.
+  let stepping: Promise<void> | null = null;
+  const stepCanaries = async () => {
+    try {
+      for (const o of await rt.registry.stepCanaries()) {
+        const { error, ...fields } = o;
+        if (o.action === "error")
+          logger.error({ err: error, ...fields }, "canary step failed; tried again next interval");
+        else logger.info(fields, `canary ${o.action}`);
+      }
+    } catch (err) {
+      logger.error({ err }, "canary stepping failed");
+    }
+  };
+  const poll = setInterval(() => {
+    void cache.refresh().catch((err) => logger.error({ err }, "refresh failed"));
+    stepping ??= stepCanaries().finally(() => {
+      stepping = null;
+    });
+  }, options.aliasPollMs ?? 500);
 
   let runner: JobRunner | null = null;
   let loop: ProjectLoop | null = null;
@@ -77,6 +94,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const close = () => {
     closing ??= (async () => {
       clearInterval(poll);
+      await stepping;
       await loop?.close();
       await runner?.stop();
       await app.close(); // stops accepting, lets in-flight requests finish

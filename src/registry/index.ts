@@ -1,3 +1,4 @@
+export type { CanaryStepOutcome } from "./canary-stepper.js";
 export {
   evaluateGate,
   formatGateCondition,
@@ -20,7 +21,16 @@ export {
   type ReleasePolicy,
 } from "./registry.js";
 export type { Actor, ApprovalRequest, ForceableActor, PromoteResult } from "./releases.js";
-export type { TrafficSplit } from "./traffic.js";
+export {
+  type CanarySchedule,
+  durationText,
+  MAX_STEP_EVERY_MS,
+  MIN_STEP_EVERY_MS,
+  type ScheduleFieldNames,
+  scheduleProblems,
+  scheduleText,
+  type TrafficSplit,
+} from "./traffic.js";
 export {
   type DescribeResult,
   descriptionProblem,

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from "kysely";
 import { type Clock, type EventBus, SlipwayError, type Task } from "../core/index.js";
 import type { Database } from "../store/index.js";
 import { ALIAS_EPOCH, audit, moveAliasIn } from "./audit.js";
+import { stepCanaries } from "./canary-stepper.js";
 import type { GateCondition } from "./gate.js";
 import * as policy from "./policy.js";
 import * as releases from "./releases.js";
@@ -203,9 +204,23 @@ export class Registry {
     return notes.describeVersion(this.releaseDeps, model, version, text, by);
   }
 
-  /** Starts or changes a canary: `share` of production traffic goes to `version` (see `traffic.ts`). */
-  setCanary(model: string, version: number, share: number, by: releases.Actor) {
-    return traffic.setCanary(this.releaseDeps, model, version, share, by);
+  /**
+   * Starts or changes a canary: `share` of production traffic goes to `version` (see `traffic.ts`). With a
+   * schedule, `stepCanaries` raises the share by `step` every `everyMs` and promotes the version at 1.
+   */
+  setCanary(
+    model: string,
+    version: number,
+    share: number,
+    by: releases.Actor,
+    schedule?: { step: number; everyMs: number; maxLatencyRatio?: number },
+  ) {
+    return traffic.setCanary(this.releaseDeps, model, version, share, by, schedule);
+  }
+
+  /** Takes the canary steps that are due by the registry's clock (see `canary-stepper.ts`); serving processes poll it. */
+  stepCanaries() {
+    return stepCanaries(this.releaseDeps);
   }
 
   /** Starts or changes a shadow: `version` sees a copy of the traffic; its answers are logged, not returned. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from "../../src/monitor/index.js";
-import { CLI } from "../helpers/cli-process.js";
+import { CLI, startCli, waitFor } from "../helpers/cli-process.js";
 import { tabularCsv } from "../serve/serve-fixture.js";
 
 const SECRET = "webhook-test-secret";
@@ -358,6 +358,63 @@ describe("slipway policy --gate / promote --force", () => {
     const help = await slipway("promote", "--help");
     expect(help.stdout).toContain("--force");
   });
+});
+
+describe("slipway canary --step / --every", () => {
+  it("refuses an incomplete or malformed schedule, naming the flag", async () => {
+    const field = async (...args: string[]) => {
+      const r = await slipway("canary", "houses", "2", "--share", "0.1", ...args, "--json");
+      expect(r.code, r.stdout).toBe(2);
+      const body = JSON.parse(r.stderr.trim().split("\n").at(-1) as string);
+      expect(body.error.code).toBe("SLP_INPUT_INVALID");
+      return body.error.details[0]?.field as string;
+    };
+    expect(await field("--step", "0.5")).toBe("--every");
+    expect(await field("--every", "10m")).toBe("--step");
+    expect(await field("--max-latency-ratio", "2")).toBe("--step");
+    expect(await field("--step", "0.5", "--every", "10")).toBe("--every");
+    expect(await field("--step", "0.5", "--every", "500ms")).toBe("--every");
+    expect(await field("--step", "0", "--every", "1m")).toBe("--step");
+    expect(await field("--step", "0.5", "--every", "1m", "--max-latency-ratio", "fast")).toBe("--max-latency-ratio");
+  });
+
+  it("a running slipway serve raises the share on schedule and promotes the version at 1", async () => {
+    const text = await slipway("canary", "houses", "2", "--share", "0.2", "--step", "0.1", "--every", "10m");
+    expect(text.stdout).toBe(
+      "houses: version 2 takes 20.0% of production traffic; step 0.1 every 10m, then production\n",
+    );
+    const set = await ok<{ schedule: Record<string, unknown> }>(
+      "canary",
+      "houses",
+      "2",
+      "--share",
+      "0.5",
+      "--step",
+      "0.5",
+      "--every",
+      "1s",
+      "--max-latency-ratio",
+      "3",
+      "--json",
+    );
+    expect(set).toMatchObject({ share: 0.5, schedule: { step: 0.5, every_ms: 1000, max_latency_ratio: 3 } });
+    // No predictions reach the server, so its latency check holds the share; a schedule without one steps.
+    await ok("canary", "houses", "2", "--share", "0.5", "--step", "0.5", "--every", "1s", "--json");
+    const server = startCli(["serve", "--port", "0"], { SLIPWAY_HOME: home, SLIPWAY_LOG_LEVEL: "warn" });
+    try {
+      await waitFor(
+        async () => {
+          const m = await ok<{ aliases: Record<string, number> }>("models", "houses", "--json");
+          return m.aliases.production === 2 ? true : undefined;
+        },
+        30_000,
+        "the canary schedule to promote version 2",
+      );
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    await fails("SLP_RELEASE_CONFLICT", "canary", "houses", "--end", "--json");
+  }, 60_000);
 });
 
 describe("slipway token", () => {

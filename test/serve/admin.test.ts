@@ -245,6 +245,53 @@ describe("admin routes: the release policy's gate", () => {
   });
 });
 
+describe("admin routes: canary schedules", () => {
+  it("sets a canary stepped by policy, answering its schedule; validates it naming the field", async () => {
+    const set = await call(
+      "POST",
+      "/v1/admin/models/price/canary",
+      { version: 3, share: 0.1, step: 0.3, every_ms: 600_000, max_latency_ratio: 2, reason: "ramp v3" },
+      admin,
+    );
+    expect(set.status).toBe(200);
+    const body = set.json as { schedule: { next_step_at: string } };
+    expect(body).toMatchObject({
+      kind: "canary",
+      version: 3,
+      share: 0.1,
+      schedule: { step: 0.3, every_ms: 600_000, max_latency_ratio: 2 },
+    });
+    expect(Date.parse(body.schedule.next_step_at)).toBeGreaterThan(Date.now());
+    const log = (await h.rt.registry.auditLog("price")).at(-1);
+    expect(log).toMatchObject({ action: "canary.set", actor: "token:ops", toVersion: 3 });
+    expect(log?.reason).toBe("share 0.1, step 0.3 every 10m, p95 latency ≤ 2× production's: ramp v3");
+
+    const noEvery = expectError(
+      await call("POST", "/v1/admin/models/price/canary", { version: 3, share: 0.1, step: 0.3 }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(noEvery.error.details[0]?.field).toBe("/every_ms");
+    const ratioOnly = expectError(
+      await call("POST", "/v1/admin/models/price/canary", { version: 3, share: 0.1, max_latency_ratio: 2 }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(ratioOnly.error.details[0]?.field).toBe("/step");
+    const tooOften = expectError(
+      await call("POST", "/v1/admin/models/price/canary", { version: 3, share: 0.1, step: 0.3, every_ms: 10 }, admin),
+      400,
+      "SLP_INPUT_INVALID",
+    );
+    expect(tooOften.error.details[0]?.field).toBe("/every_ms");
+
+    // Set again by hand: the schedule is dropped, and the answer has the shape of a canary stepped by hand.
+    const byHand = await call("POST", "/v1/admin/models/price/canary", { version: 3, share: 0.2 }, admin);
+    expect(Object.keys(byHand.json as object)).toEqual(["model", "kind", "version", "share", "updated_at", "from"]);
+    expect((await call("DELETE", "/v1/admin/models/price/canary", undefined, admin)).status).toBe(200);
+  });
+});
+
 describe("admin routes: tags and descriptions", () => {
   it("tags and describes a version, audited as token:NAME; the model listing shows both", async () => {
     const tagged = await call(

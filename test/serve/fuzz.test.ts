@@ -67,6 +67,10 @@ function value(rng: Rng, depth: number): unknown {
     "set",
     "remove",
     "description",
+    "force",
+    "step",
+    "every_ms",
+    "max_latency_ratio",
   ];
   return Object.fromEntries(
     Array.from({ length: 1 + rng.int(4) }, () => [keys[rng.int(keys.length)], value(rng, depth + 1)]),

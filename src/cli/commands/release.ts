@@ -7,7 +7,7 @@ import {
   parseGateCondition,
   type ReleasePolicy,
 } from "../../registry/index.js";
-import { approvalView, approveView, promoteView, splitView } from "../../serve/index.js";
+import { approvalView, approveView, promoteView } from "../../serve/index.js";
 import { printJson } from "../output.js";
 import { cliActor, withRuntime } from "../runtime.js";
 
@@ -230,72 +230,6 @@ export function registerRelease(program: Command): void {
           for (const a of list) {
             process.stdout.write(`${a.id}  ${a.model}  v${a.version}  ${a.state}  ${a.requestedBy}  ${a.reason}\n`);
           }
-      });
-    });
-}
-
-/** `slipway canary` and `slipway shadow`: a share of production traffic, or a copy of it, to another version. */
-export function registerTraffic(program: Command): void {
-  program
-    .command("canary")
-    .description(
-      "Send a share of a model's production traffic to another version (sticky by the x-routing-key header); " +
-        "run again to step the share up or down, --end to stop. Audited.",
-    )
-    .argument("<name>", "model name")
-    .argument("[version]", "the canary version (omit with --end)")
-    .option("--share <s>", "share of production traffic, in (0, 1]", "0.1")
-    .option("--end", "end the canary: production takes all the traffic")
-    .option("--reason <text>", "why, for the audit log", "canary from the command line")
-    .option("--json", "print the canary as JSON")
-    .action(async (name: string, versionText: string | undefined, opts) => {
-      await withRuntime(async (rt) => {
-        const by = { actor: cliActor(), reason: reasonOf(opts.reason) };
-        if (opts.end) {
-          const ended = await rt.registry.endCanary(name, by);
-          if (opts.json) printJson(splitView(ended));
-          else process.stdout.write(`${name}: canary of version ${ended.version} ended\n`);
-          return;
-        }
-        const version = versionOf(versionText ?? "");
-        const share = Number(opts.share);
-        if (!/^\d*\.?\d+(e-?\d+)?$/i.test(String(opts.share)) || !(share > 0 && share <= 1)) {
-          throw new SlipwayError("SLP_INPUT_INVALID", "--share must be a number in (0, 1]", [
-            { field: "--share", reason: `got ${JSON.stringify(opts.share)}` },
-          ]);
-        }
-        const r = await rt.registry.setCanary(name, version, share, by);
-        if (opts.json) printJson(splitView(r));
-        else
-          process.stdout.write(
-            `${name}: version ${version} takes ${(share * 100).toFixed(1)}% of production traffic\n`,
-          );
-      });
-    });
-
-  program
-    .command("shadow")
-    .description(
-      "Copy a model's production traffic to another version off the response path: both answers are logged, " +
-        "only production's is returned. --end to stop. Audited.",
-    )
-    .argument("<name>", "model name")
-    .argument("[version]", "the shadow version (omit with --end)")
-    .option("--end", "end the shadow")
-    .option("--reason <text>", "why, for the audit log", "shadow from the command line")
-    .option("--json", "print the shadow as JSON")
-    .action(async (name: string, versionText: string | undefined, opts) => {
-      await withRuntime(async (rt) => {
-        const by = { actor: cliActor(), reason: reasonOf(opts.reason) };
-        if (opts.end) {
-          const ended = await rt.registry.endShadow(name, by);
-          if (opts.json) printJson(splitView(ended));
-          else process.stdout.write(`${name}: shadow of version ${ended.version} ended\n`);
-          return;
-        }
-        const r = await rt.registry.setShadow(name, versionOf(versionText ?? ""), by);
-        if (opts.json) printJson(splitView(r));
-        else process.stdout.write(`${name}: version ${r.version} shadows production\n`);
       });
     });
 }

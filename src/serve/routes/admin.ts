@@ -6,8 +6,10 @@ import {
   type DescribeResult,
   type GateCheck,
   MAX_DESCRIPTION_CHARS,
+  MAX_STEP_EVERY_MS,
   MAX_TAG_VALUE_CHARS,
   MAX_TAGS,
+  MIN_STEP_EVERY_MS,
   type PromoteResult,
   type TagsResult,
   type TrafficSplit,
@@ -92,6 +94,17 @@ export function splitView(t: TrafficSplit & { from?: { version: number; share: n
     version: t.version,
     share: t.share,
     updated_at: t.updatedAt,
+    // Only for a canary stepped by policy, so that the answer for one stepped by hand keeps its shape.
+    ...(t.schedule !== null
+      ? {
+          schedule: {
+            step: t.schedule.step,
+            every_ms: t.schedule.everyMs,
+            max_latency_ratio: t.schedule.maxLatencyRatio,
+            next_step_at: t.schedule.nextStepAt,
+          },
+        }
+      : {}),
     ...(t.from !== undefined ? { from: t.from } : {}),
   };
 }
@@ -130,8 +143,16 @@ const ApproveBody = Type.Object(
   { version: Version, reason: Reason, force: Type.Optional(Force) },
   { additionalProperties: false },
 );
+/** A canary; with `step` and `every_ms` (and optionally `max_latency_ratio`) it is stepped by policy. */
 const CanaryBody = Type.Object(
-  { version: Version, share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), reason: Type.Optional(Reason) },
+  {
+    version: Version,
+    share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    reason: Type.Optional(Reason),
+    step: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    every_ms: Type.Optional(Type.Integer({ minimum: MIN_STEP_EVERY_MS, maximum: MAX_STEP_EVERY_MS })),
+    max_latency_ratio: Type.Optional(Type.Number({ minimum: 1, maximum: 1e6 })),
+  },
   { additionalProperties: false },
 );
 const ShadowBody = Type.Object({ version: Version, reason: Type.Optional(Reason) }, { additionalProperties: false });
@@ -226,13 +247,40 @@ export function adminRoutes(deps: ServeDeps): FastifyPluginAsync {
     app.post(
       "/v1/admin/models/:name/canary",
       { schema: { ...SECURED, params: ModelParams, body: CanaryBody } },
-      async (request: Named<{ version: number; share: number; reason?: string }>) => {
-        const { version, share, reason } = request.body;
+      async (
+        request: Named<{
+          version: number;
+          share: number;
+          reason?: string;
+          step?: number;
+          every_ms?: number;
+          max_latency_ratio?: number;
+        }>,
+      ) => {
+        const { version, share, reason, step, every_ms, max_latency_ratio } = request.body;
+        if (
+          (step === undefined) !== (every_ms === undefined) ||
+          (max_latency_ratio !== undefined && step === undefined)
+        ) {
+          const missing = step === undefined ? "/step" : "/every_ms";
+          throw invalidInput("a canary schedule needs step and every_ms", [
+            { field: missing, reason: "required with every_ms, step or max_latency_ratio" },
+          ]);
+        }
+        const schedule =
+          step !== undefined && every_ms !== undefined
+            ? {
+                step,
+                everyMs: every_ms,
+                ...(max_latency_ratio !== undefined ? { maxLatencyRatio: max_latency_ratio } : {}),
+              }
+            : undefined;
         const r = await deps.registry.setCanary(
           request.params.name,
           version,
           share,
           by(request, reason, "canary set through the admin API"),
+          schedule,
         );
         return splitView(r);
       },

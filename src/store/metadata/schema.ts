@@ -123,7 +123,19 @@ export interface Database {
     /** Which route answered: `production`, `canary`, `pinned` (a version in the path) or `shadow` (not returned). */
     route: ColumnType<string, string | undefined, string>;
   };
-  traffic_splits: { model: string; kind: "canary" | "shadow"; version: number; share: number; updated_at: number };
+  traffic_splits: {
+    model: string;
+    kind: "canary" | "shadow";
+    version: number;
+    share: number;
+    updated_at: number;
+    /** A canary's schedule (see `registry/canary-stepper.ts`); null without one. */
+    step: ColumnType<number | null, number | null | undefined, number | null>;
+    every_ms: ColumnType<number | null, number | null | undefined, number | null>;
+    max_latency_ratio: ColumnType<number | null, number | null | undefined, number | null>;
+    /** Epoch ms at which the stepper takes the next step. */
+    next_step_at: ColumnType<number | null, number | null | undefined, number | null>;
+  };
 }
 
 export type Json = ColumnType<string, string, string>;
