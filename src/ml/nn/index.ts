@@ -3,10 +3,20 @@
  * model family. Pure: no I/O, no clock, every random draw from a seeded `Rng`.
  *
  * The stable surface is {@link SequenceRegressor}:
+ *   SequenceRegressor.create(config: SequenceRegressorConfig): SequenceRegressor
+ *       config = { inputSize, layers: number[] (LSTM units per stacked layer), dropout?, outputSize, seed }
+ *   model.fit(X: Float64Array, y: Float64Array, options: SequenceFitOptions): FitHistory
+ *       options = { epochs, batchSize, learningRate, optimizer?: "adam" | "sgd", momentum?, clipNorm?,
+ *                   loss?: "mse" | "mae" | "huber", huberDelta?, validation?: { X, y } | validationFraction?,
+ *                   patience?, seed?, shuffle?, onEpoch? }
+ *       history = { trainLoss[], validationLoss[], bestEpoch, keptEpoch, stoppedEarly, epochs }
+ *   model.predict(X: Float64Array, n: number): Float64Array            // [n, outputSize]
+ *   model.toJSON(): SequenceRegressorJson; SequenceRegressor.fromJSON(json: unknown): SequenceRegressor
+ * For example:
  *   const model = SequenceRegressor.create({ inputSize: 3, layers: [32], dropout: 0, outputSize: 1, seed: 42 });
  *   const history = model.fit(X, y, { epochs: 50, batchSize: 32, learningRate: 1e-3, loss: "mse",
  *                                     validationFraction: 0.1, patience: 5 });
- *   const yHat = model.predict(Xtest, nTest);                  // Float64Array [nTest, outputSize]
+ *   const yHat = model.predict(Xtest, nTest);
  *   const copy = SequenceRegressor.fromJSON(JSON.parse(JSON.stringify(model.toJSON())));   // bit-exact
  * X is [n, lookback, inputSize] and y [n, outputSize], row-major Float64Arrays; scaling the inputs (MinMax or
  * standard) is the caller's job, as in any neural network. Weights follow PyTorch's `nn.LSTM` / `nn.Linear`

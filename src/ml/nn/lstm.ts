@@ -18,6 +18,7 @@
  */
 import { gemm } from "../linalg/gemm.js";
 import type { Rng } from "../random.js";
+import { PackedProduct } from "./packed-product.js";
 
 export class Lstm {
   readonly inputSize: number;
@@ -50,6 +51,9 @@ export class Lstm {
   private dGates = new Float64Array(0);
   private dHidden = new Float64Array(0);
   private dCell = new Float64Array(0);
+  /** h_{t−1} W_hhᵀ and ∂Z_t W_hh, with W_hh packed once per batch (see `packed-product.ts`). */
+  private readonly recurrent = new PackedProduct();
+  private readonly recurrentBack = new PackedProduct();
   private readonly biasSum: Float64Array;
   private readonly biasGradSum: Float64Array;
 
@@ -121,13 +125,14 @@ export class Lstm {
     gemm(false, true, rows, G, I, 1, x, 0, I, this.weightIh, 0, I, gates, 0, G);
     hidden.fill(0, 0, batch * H);
     cells.fill(0, 0, batch * H);
+    this.recurrent.pack(true, H, G, this.weightHh, 0, H);
     const BH = batch * H;
     for (let t = 0; t < steps; t++) {
       const zt = t * batch * G;
       const prev = t * BH;
       const next = prev + BH;
       // Z_t += h_{t−1} W_hhᵀ (h_{−1} = 0, so step 0 has nothing to add).
-      if (t > 0) gemm(false, true, batch, G, H, 1, hidden, prev, H, this.weightHh, 0, H, gates, zt, G);
+      if (t > 0) this.recurrent.multiplyAdd(batch, hidden, prev, H, gates, zt, G);
       for (let b = 0; b < batch; b++) {
         const z = zt + b * G;
         const s = b * H;
@@ -171,6 +176,7 @@ export class Lstm {
     const rows = steps * batch;
     dHidden.fill(0, 0, BH);
     dCell.fill(0, 0, BH);
+    this.recurrentBack.pack(false, G, H, this.weightHh, 0, H);
     for (let t = steps - 1; t >= 0; t--) {
       const zt = t * batch * G;
       const st = t * BH;
@@ -196,7 +202,7 @@ export class Lstm {
       // ∂L/∂h_{t−1} through the recurrence: ∂Z_t W_hh.
       if (t > 0) {
         dHidden.fill(0, 0, BH);
-        gemm(false, false, batch, H, G, 1, dGates, zt, G, this.weightHh, 0, H, dHidden, 0, H);
+        this.recurrentBack.multiplyAdd(batch, dGates, zt, G, dHidden, 0, H);
       }
     }
     gemm(true, false, G, I, rows, 1, dGates, 0, G, x, 0, I, this.weightIhGrad, 0, I);

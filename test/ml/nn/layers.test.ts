@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLoss, Dense, Dropout, LOSS_NAMES, Lstm, SequenceNetwork } from "../../../src/ml/nn/index.js";
+import { setPackedProductGeneric } from "../../../src/ml/nn/packed-product.js";
 import { Rng } from "../../../src/ml/random.js";
 import { maxRelativeError, numericGradient, uniformArray } from "./gradient-check.js";
 
@@ -148,5 +149,23 @@ describe("Dropout", () => {
 
   it("rejects a rate outside [0, 1)", () => {
     expect(() => new Dropout(1)).toThrow(/dropout/);
+  });
+});
+
+describe("packed recurrent product", () => {
+  it("gives bit-identical outputs and gradients to the plain gemm path", () => {
+    const run = (generic: boolean) => {
+      setPackedProductGeneric(generic);
+      try {
+        const { network } = networkCase([7, 5], 0, "mse", 21);
+        return { params: network.params.slice(), grads: network.grads.slice() };
+      } finally {
+        setPackedProductGeneric(false);
+      }
+    };
+    const packed = run(false);
+    const generic = run(true);
+    expect(packed.grads.some((v) => v !== 0)).toBe(true);
+    expect(Array.from(packed.grads)).toEqual(Array.from(generic.grads));
   });
 });
