@@ -13,6 +13,11 @@ export interface TrainSpec {
   target: string;
   /** The time column of a forecast task. */
   timeColumn?: string;
+  /**
+   * The target's declared column (type and bounds), when a dataset schema declares it; a family that takes the
+   * target's own history as input (`lstm`) validates requests against its bounds.
+   */
+  targetColumn?: ColumnSchema;
   /** Input columns of a tabular task, with their declared types (the prediction signature). */
   features: ColumnSchema[];
   params: Record<string, unknown>;
@@ -87,6 +92,11 @@ export interface FittedModel {
    * `SLP_INPUT_INVALID` naming `<pointerPrefix>/<i>/<column>`.
    */
   predict(records: Record<string, unknown>[], level: number, pointerPrefix?: string): Prediction[];
+  /**
+   * True for a forecaster whose `predict` answers instances that carry their own recent history (the `lstm`
+   * family: the step after each); absent elsewhere, where a forecast model's `predict` refuses.
+   */
+  readonly predictsFromHistory?: boolean;
   /** Tabular families that can explain a prediction (per-feature contributions); absent where they cannot. */
   explain?(records: Record<string, unknown>[], pointerPrefix?: string): Explanation[];
   /** What every explanation of this model adds up to; present exactly when `explain` is. */

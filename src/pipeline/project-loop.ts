@@ -140,10 +140,12 @@ export class ProjectLoop {
     }
     const m = config.model;
     const timeColumn = config.dataset.timeColumn;
+    const targetColumn = config.dataset.columns.find((c) => c.name === m.target);
     const spec: TrainSpec = {
       task: m.task,
       target: m.target,
       ...(timeColumn ? { timeColumn } : {}),
+      ...(targetColumn ? { targetColumn } : {}),
       features: config.dataset.columns.filter((c) => c.name !== m.target && c.name !== timeColumn),
       params: { ...m.params },
       seed: m.seed,

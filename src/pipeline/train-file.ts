@@ -92,7 +92,16 @@ export async function trainFromFile(ctx: PipelineContext, req: TrainFileRequest)
   const features = schema.columns.filter((c) => c.name !== req.target && c.name !== req.time && c.name !== req.id);
   const seed = req.seed ?? 42;
   const params = req.params ?? {};
-  const spec = { task, target: req.target, ...(req.time ? { timeColumn: req.time } : {}), features, params, seed };
+  const targetColumn = schema.columns.find((c) => c.name === req.target);
+  const spec = {
+    task,
+    target: req.target,
+    ...(req.time ? { timeColumn: req.time } : {}),
+    ...(targetColumn ? { targetColumn } : {}),
+    features,
+    params,
+    seed,
+  };
   const run = await startRun(ctx, req.name, task, req.family, params);
   try {
     const result: Trained =

@@ -30,6 +30,7 @@ export { MISSING_CODE, UNSEEN_CODE } from "./category-encoders.js";
 export type { FeatureMatrix } from "./feature-matrix.js";
 export { MISSING_INDICATOR_SUFFIX } from "./imputer.js";
 export { parsePipelineConfig } from "./parse-config.js";
+export { parseTimeValue } from "./record-table.js";
 export {
   type FittedPipelineJson,
   FittedTransformPipeline,

@@ -6,6 +6,7 @@ import { gbdtTabularFamily } from "./gbdt-tabular.js";
 import { gpForecastFamily } from "./gp-forecast.js";
 import { linearForecastFamily } from "./linear-forecast.js";
 import { linearTabularFamily } from "./linear-tabular.js";
+import { lstmForecastFamily } from "./lstm-forecast.js";
 import { seasonalNaiveFamily } from "./seasonal-naive.js";
 
 type Implementation = Pick<ModelFamily, "fit" | "load">;
@@ -21,7 +22,7 @@ const IMPLEMENTATIONS: Record<ModelFamilyName, Partial<Record<Task, Implementati
     multiclass: linearTabularFamily,
   },
   gbdt: { regression: gbdtTabularFamily, binary: gbdtTabularFamily, multiclass: gbdtTabularFamily },
-  lstm: {},
+  lstm: { forecast: lstmForecastFamily },
   "seasonal-naive": { forecast: seasonalNaiveFamily },
   // Its members are other families of the same task, resolved through this table (a function, so no import cycle).
   combination: {

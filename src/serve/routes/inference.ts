@@ -121,7 +121,8 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     const predict = async (request: FastifyRequest<{ Params: Params; Body: PredictBodyT }>, reply: FastifyReply) => {
       const started = performance.now();
       const { record, model, route } = await resolve(request);
-      if (record.task === "forecast") {
+      // A forecaster answers /predict only when it predicts from a history sent with each instance (lstm).
+      if (record.task === "forecast" && model.predictsFromHistory !== true) {
         throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `model ${record.model} is a forecast model; use /forecast`, [
           { field: "path", reason: "not a predict model" },
         ]);
