@@ -2,7 +2,14 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { newId, SlipwayError } from "../../core/index.js";
 import { isMissing, parseCell, readCsvFile } from "../../data/index.js";
-import { type Explanation, explainerOf, loadBundledModel, withExplanations } from "../../models/index.js";
+import {
+  type Explanation,
+  explainerOf,
+  type FittedModel,
+  loadBundledModel,
+  type RegressionPrediction,
+  withExplanations,
+} from "../../models/index.js";
 import { parseModelRef } from "../../registry/index.js";
 import { printJson, printTable } from "../output.js";
 import { openRuntime, type Runtime, resolveHome } from "../runtime.js";
@@ -46,6 +53,55 @@ function printExplanations(explanations: Explanation[]): void {
   });
 }
 
+/**
+ * A forecaster that predicts from a history (`lstm`): the file's rows, in order, are one instance's history (the
+ * target column, and the time column for the time of the last row), and the answer is the step after the last row.
+ * The model's field pointers become the file's lines.
+ */
+function predictAfterFile(
+  model: FittedModel,
+  csv: Awaited<ReturnType<typeof readCsvFile>>,
+  file: string,
+  level: number,
+): RegressionPrediction {
+  const { target, timeColumn } = model.signature;
+  const at = new Map(csv.header.map((h, i) => [h, i]));
+  const targetAt = at.get(target);
+  if (targetAt === undefined) {
+    throw new SlipwayError("SLP_INPUT_INVALID", `${file} lacks the column ${target}`, [
+      { field: target, reason: "missing from the header" },
+    ]);
+  }
+  if (csv.malformed.length > 0) {
+    const m = csv.malformed[0];
+    throw new SlipwayError("SLP_INPUT_INVALID", `${file} line ${m?.line}: ${m?.error}`, [
+      { field: `line ${m?.line}`, reason: m?.error ?? "malformed" },
+    ]);
+  }
+  const values = csv.records.map((r) => {
+    const cell = r.fields[targetAt] ?? "";
+    const parsed = isMissing(cell) ? null : parseCell(cell, "number");
+    return parsed?.ok ? parsed.value : cell;
+  });
+  const timeAt = timeColumn === undefined ? undefined : at.get(timeColumn);
+  const last = csv.records[csv.records.length - 1];
+  const instance: Record<string, unknown> = { [target]: values };
+  if (timeColumn !== undefined && timeAt !== undefined && last) instance[timeColumn] = last.fields[timeAt];
+  try {
+    return model.predict([instance], level, "")[0] as RegressionPrediction;
+  } catch (error) {
+    if (!(error instanceof SlipwayError) || error.code !== "SLP_INPUT_INVALID") throw error;
+    const details = error.details.map((d) => {
+      const [, column, index] = d.field.split("/").slice(1);
+      if (index !== undefined)
+        return { field: `line ${csv.records[Number(index)]?.line}`, reason: `${column}: ${d.reason}` };
+      if (column === timeColumn) return { field: `line ${last?.line}`, reason: `${column}: ${d.reason}` };
+      return { field: column ?? file, reason: d.reason };
+    });
+    throw new SlipwayError("SLP_INPUT_INVALID", `${file} is not a history the model can predict from`, details);
+  }
+}
+
 export function registerPredict(program: Command): void {
   program
     .command("predict")
@@ -59,7 +115,7 @@ export function registerPredict(program: Command): void {
       const rt = await openRuntime(resolveHome());
       try {
         const { record, model } = await loadRef(rt, ref);
-        if (record.task === "forecast") {
+        if (record.task === "forecast" && model.predictsFromHistory !== true) {
           throw new SlipwayError(
             "SLP_MODEL_TASK_MISMATCH",
             `${record.model} is a forecast model; use slipway forecast`,
@@ -68,6 +124,24 @@ export function registerPredict(program: Command): void {
         }
         const explain = opts.explain ? explainerOf(model, "--explain") : null;
         const csv = await readCsvFile(opts.input);
+        if (record.task === "forecast") {
+          const prediction = predictAfterFile(model, csv, opts.input, opts.level);
+          const answer = {
+            model: record.model,
+            version: record.version,
+            request_id: newId("cli"),
+            predictions: [prediction],
+          };
+          if (opts.json) printJson(answer);
+          else {
+            process.stdout.write(`${record.model} version ${record.version}, the step after the file's last row\n`);
+            printTable(
+              ["prediction", "lower", "upper"],
+              [[prediction.value.toPrecision(6), prediction.lower.toPrecision(6), prediction.upper.toPrecision(6)]],
+            );
+          }
+          return;
+        }
         const inputs = model.signature.inputs;
         const missing = inputs.filter((c) => !csv.header.includes(c.name));
         if (missing.length > 0) {
