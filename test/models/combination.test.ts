@@ -248,8 +248,8 @@ describe("combination family", () => {
     expect(codeOf([])).toEqual(["SLP_INPUT_INVALID", "/params/members"]);
     expect(codeOf([{ family: "ets", weight: 0 }])).toEqual(["SLP_INPUT_INVALID", "/params/members/0/weight"]);
     expect(codeOf([{ family: "combination", weight: 1 }])).toEqual(["SLP_INPUT_INVALID", "/params/members/0/family"]);
-    // A family this build lacks is a wrong request, not a member to drop.
-    expect(codeOf([{ family: "lstm", weight: 1 }])?.[0]).toBe("SLP_FAMILY_UNAVAILABLE");
+    // A family this build lacks for the task is a wrong request, not a member to drop.
+    expect(codeOf([{ family: "gbdt", weight: 1 }])?.[0]).toBe("SLP_FAMILY_UNAVAILABLE");
   });
 });
 

@@ -102,7 +102,7 @@ export const lstmForecastFamily = {
     const scaledTarget = Float64Array.from(grid.y, (_, i) => rows[i * featureCount + targetAt] as number);
     const windows = windowsOf(rows, featureCount, scaledTarget, params.lookback, params.horizon);
     const { train: fitPart, validation } = splitWindows(windows, params, featureCount);
-    if (fitPart.n < MIN_WINDOWS - 1) {
+    if (windows.ends.length < MIN_WINDOWS || fitPart.n < 1) {
       throw new SlipwayError(
         "SLP_TRAIN_FAILED",
         `an lstm of lookback ${params.lookback} and horizon ${params.horizon} needs at least ${MIN_WINDOWS} complete windows ` +
