@@ -24,7 +24,9 @@ and target, lets it check both sides built identical windows):
 - Model: nn.LSTM(3, units, batch_first=True) -> last step's hidden state -> nn.Linear(units, 1), torch's default
   initialisation under torch.manual_seed(seed), float32 (torch's default dtype). MSELoss, Adam(lr) with torch's
   defaults, minibatches of batchSize from a fresh torch.randperm each epoch (last partial batch kept), `epochs`
-  epochs, no early stopping. This indexes tensors directly instead of a DataLoader, the faster loop of the two.
+  epochs, no early stopping. This indexes tensors directly instead of a DataLoader, the faster loop of the two,
+  and flushes denormals to zero (torch.set_flush_denormal), which makes some seeds 2-3x faster and changes
+  nothing else measured here.
 - secPerEpoch: wall time of the whole training loop (all epochs, from the first randperm to the last step) divided
   by epochs; data preparation and model construction are excluded.
 """
@@ -131,6 +133,8 @@ def main():
     request = json.load(sys.stdin)
     threads = int(request.get("threads", 2))
     torch.set_num_threads(threads)
+    # Flush float32 denormals to zero: without it, tiny values late in training slowed some seeds 2-3x here.
+    torch.set_flush_denormal(True)
     results = {}
     for setting in request["settings"]:
         series = read_sales(setting["csv"])
