@@ -28,6 +28,7 @@ const TABLES = [
   "prediction_log",
   "runs",
   "traffic_splits",
+  "version_tags",
 ];
 const COLUMNS: Record<string, string[]> = {
   jobs: [
@@ -47,6 +48,18 @@ const COLUMNS: Record<string, string[]> = {
   ],
   audit_log: ["action", "actor", "alias", "at", "from_version", "id", "model", "reason", "to_version"],
   aliases: ["alias", "model", "updated_at", "version"],
+  traffic_splits: [
+    "every_ms",
+    "kind",
+    "max_latency_ratio",
+    "model",
+    "next_step_at",
+    "share",
+    "step",
+    "updated_at",
+    "version",
+  ],
+  version_tags: ["key", "model", "updated_at", "value", "version"],
 };
 
 async function migrationState(store: MetadataStore): Promise<{ name: string; executedAt: number | null }[]> {
