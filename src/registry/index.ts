@@ -20,7 +20,7 @@ export {
   Registry,
   type ReleasePolicy,
 } from "./registry.js";
-export type { Actor, ApprovalRequest, ForceableActor, PromoteResult } from "./releases.js";
+export type { Actor, ApprovalRequest, ApproveResult, ForceableActor, PromoteResult } from "./releases.js";
 export {
   type CanarySchedule,
   durationText,

@@ -46,6 +46,16 @@ export interface ForceableActor extends Actor {
   force?: boolean;
 }
 
+/** What an approval did: moved `production`, closed the request, and the gate check made at approval. */
+export interface ApproveResult {
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number;
+  approval: ApprovalRequest;
+  gate: GateCheck | null;
+}
+
 /** The registry's view a release step needs (see `Registry`). */
 export interface ReleaseDeps {
   db: Kysely<Database>;
@@ -144,14 +154,7 @@ export async function approve(
   model: string,
   version: number,
   by: ForceableActor,
-): Promise<{
-  model: string;
-  alias: string;
-  from: number | null;
-  to: number;
-  approval: ApprovalRequest;
-  gate: GateCheck | null;
-}> {
+): Promise<ApproveResult> {
   const { force } = by;
   const who: Actor = { actor: by.actor, reason: by.reason };
   const outcome = await deps.db.transaction().execute(async (trx) => {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { invalidInput } from "../../core/index.js";
 import {
   type ApprovalRequest,
+  type ApproveResult,
   type DescribeResult,
   type GateCheck,
   MAX_DESCRIPTION_CHARS,
@@ -69,14 +70,7 @@ export function promoteView(p: PromoteResult) {
 }
 
 /** The answer of an approval: the move, the request, and the gate check made at approval. */
-export function approveView(r: {
-  model: string;
-  alias: string;
-  from: number | null;
-  to: number;
-  approval: ApprovalRequest;
-  gate: GateCheck | null;
-}) {
+export function approveView(r: ApproveResult) {
   return {
     model: r.model,
     alias: r.alias,
