@@ -37,7 +37,7 @@ export function applyRouteTimeouts(app: FastifyInstance, timeouts: RouteTimeouts
 function withTimeout(handler: RouteHandlerMethod, ms: number): RouteHandlerMethod {
   return function timed(this: FastifyInstance, request, reply) {
     const result = handler.call(this, request, reply) as unknown;
-    // A handler that answered without waiting needs no timer (the hot path, once models are loaded).
+    // A handler that answered synchronously (one that called reply.send) needs no timer.
     if (!(result instanceof Promise)) return result as ReturnType<RouteHandlerMethod>;
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
