@@ -176,6 +176,32 @@ export class ModelCache {
     return { loaded: await this.get(name), route: "production" };
   }
 
+  /**
+   * {@link route} or, with `version`, a pinned {@link get}, answered from memory: undefined when the version is not
+   * loaded yet (the caller then takes the asynchronous path). The hot path of a request needs no promise this way.
+   */
+  routeLoaded(
+    name: string,
+    routingKey: string | undefined,
+    version?: number,
+  ): { loaded: LoadedVersion; route: "production" | "canary" | "pinned" } | undefined {
+    if (version !== undefined) {
+      const pinned = this.loaded.get(`${name}:${version}`);
+      return pinned && { loaded: pinned, route: "pinned" };
+    }
+    const canary = this.splits.get(name)?.canary;
+    if (canary !== undefined) {
+      const point = routingKey !== undefined ? routingPoint(routingKey) : Math.random();
+      if (point < canary.share) {
+        const hit = this.loaded.get(`${name}:${canary.version}`);
+        if (hit) return { loaded: hit, route: "canary" };
+      }
+    }
+    const v = this.aliases.get(name)?.get("production");
+    const hit = v === undefined ? undefined : this.loaded.get(`${name}:${v}`);
+    return hit && { loaded: hit, route: "production" };
+  }
+
   /** The loaded shadow version of `name`, if it has one. */
   shadowOf(name: string): LoadedVersion | undefined {
     const shadow = this.splits.get(name)?.shadow;

@@ -34,26 +34,35 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     },
     deps.shadow,
   );
-  const resolve = async (
-    request: FastifyRequest<{ Params: Params }>,
-  ): Promise<LoadedVersion & { route: "production" | "canary" | "pinned" }> => {
-    const { name, version } = request.params;
-    let loaded: LoadedVersion;
-    let route: "production" | "canary" | "pinned";
-    if (version !== undefined) {
-      loaded = await deps.cache.get(name, { version: Number(version) });
-      route = "pinned";
-    } else {
-      const key = request.headers["x-routing-key"];
-      if (key !== undefined && (typeof key !== "string" || !ROUTING_KEY.test(key))) {
-        throw new SlipwayError("SLP_INPUT_INVALID", "x-routing-key must be 1–256 visible ASCII characters", [
-          { field: "x-routing-key", reason: "invalid" },
-        ]);
-      }
-      ({ loaded, route } = await deps.cache.route(name, key));
+  type Served = { loaded: LoadedVersion; route: "production" | "canary" | "pinned" };
+  const routingKeyOf = (request: FastifyRequest): string | undefined => {
+    const key = request.headers["x-routing-key"];
+    if (key !== undefined && (typeof key !== "string" || !ROUTING_KEY.test(key))) {
+      throw new SlipwayError("SLP_INPUT_INVALID", "x-routing-key must be 1–256 visible ASCII characters", [
+        { field: "x-routing-key", reason: "invalid" },
+      ]);
     }
-    request.servedBy = { model: name, version: loaded.record.version };
-    return { ...loaded, route };
+    return key;
+  };
+  const served = (request: FastifyRequest, s: Served): Served => {
+    request.servedBy = { model: s.loaded.record.model, version: s.loaded.record.version };
+    return s;
+  };
+  /** The answering version when it is in memory (the common case, answered without a promise), else undefined. */
+  const resolveLoaded = (request: FastifyRequest<{ Params: Params }>): Served | undefined => {
+    const { name, version } = request.params;
+    const hit =
+      version !== undefined
+        ? deps.cache.routeLoaded(name, undefined, Number(version))
+        : deps.cache.routeLoaded(name, routingKeyOf(request));
+    return hit && served(request, hit);
+  };
+  const resolve = async (request: FastifyRequest<{ Params: Params }>): Promise<Served> => {
+    const { name, version } = request.params;
+    if (version !== undefined) {
+      return served(request, { loaded: await deps.cache.get(name, { version: Number(version) }), route: "pinned" });
+    }
+    return served(request, await deps.cache.route(name, routingKeyOf(request)));
   };
   /** The shadow version of an unpinned request's model, when it has one other than the answering version. */
   const shadowFor = (route: string, record: ModelVersionRecord): LoadedVersion | undefined => {
@@ -66,9 +75,16 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     app.addHook("onClose", () => shadows.close());
     if (deps.protect?.predict) app.addHook("preHandler", requireScope(deps.tokens, "predict"));
     const forecastSchema = { body: forecastBody(deps.maxHorizon) };
-    const forecast = async (request: FastifyRequest<{ Params: Params; Body: ForecastBody }>, reply: FastifyReply) => {
+    type ForecastRequest = FastifyRequest<{ Params: Params; Body: ForecastBody }>;
+    const forecast = (request: ForecastRequest, reply: FastifyReply) => {
       const started = performance.now();
-      const { record, model, route } = await resolve(request);
+      const hit = resolveLoaded(request);
+      if (hit) return answerForecast(request, reply, hit, started);
+      return resolve(request).then((s) => answerForecast(request, reply, s, started));
+    };
+    const answerForecast = (request: ForecastRequest, reply: FastifyReply, served: Served, started: number) => {
+      const { loaded, route } = served;
+      const { record, model } = loaded;
       if (record.task !== "forecast") {
         throw new SlipwayError(
           "SLP_MODEL_TASK_MISMATCH",
@@ -118,9 +134,16 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       return answer;
     };
 
-    const predict = async (request: FastifyRequest<{ Params: Params; Body: PredictBodyT }>, reply: FastifyReply) => {
+    type PredictRequest = FastifyRequest<{ Params: Params; Body: PredictBodyT }>;
+    const predict = (request: PredictRequest, reply: FastifyReply) => {
       const started = performance.now();
-      const { record, model, route } = await resolve(request);
+      const hit = resolveLoaded(request);
+      if (hit) return answerPredict(request, reply, hit, started);
+      return resolve(request).then((s) => answerPredict(request, reply, s, started));
+    };
+    const answerPredict = (request: PredictRequest, reply: FastifyReply, served: Served, started: number) => {
+      const { loaded, route } = served;
+      const { record, model } = loaded;
       // A forecaster answers /predict only when it predicts from a history sent with each instance (lstm).
       if (record.task === "forecast" && model.predictsFromHistory !== true) {
         throw new SlipwayError("SLP_MODEL_TASK_MISMATCH", `model ${record.model} is a forecast model; use /forecast`, [
