@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Clock } from "../core/index.js";
 import type { Database } from "../store/index.js";
-import { type LogRow, SqliteLogThread } from "./sqlite-log-thread.js";
+import { packLogRow, SqliteLogThread, unpackLogRows } from "./sqlite-log-thread.js";
 
 export interface PredictionLogEntry {
   requestId: string;
@@ -22,7 +22,9 @@ export interface PredictionLogEntry {
  * fails is kept and retried with the next. `close()` writes what is left.
  */
 export class PredictionLogWriter {
-  private buffer: LogRow[] = [];
+  /** Rows packed one after another (see `packLogRow`), and how many. */
+  private buffer = "";
+  private buffered = 0;
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -54,11 +56,11 @@ export class PredictionLogWriter {
   private droppedReported = 0;
 
   write(entry: PredictionLogEntry): void {
-    if (this.buffer.length >= (this.options.maxBuffered ?? 100_000)) {
+    if (this.buffered >= (this.options.maxBuffered ?? 100_000)) {
       this.dropped++;
       return;
     }
-    this.buffer.push([
+    this.buffer += packLogRow([
       entry.requestId,
       entry.model,
       entry.version,
@@ -69,7 +71,8 @@ export class PredictionLogWriter {
       this.clock.now(),
       entry.route ?? "production",
     ]);
-    if (this.buffer.length >= (this.options.maxBatch ?? 500)) void this.flush();
+    this.buffered++;
+    if (this.buffered >= (this.options.maxBatch ?? 500)) void this.flush();
   }
 
   flush(): Promise<void> {
@@ -80,15 +83,18 @@ export class PredictionLogWriter {
         );
         this.droppedReported = this.dropped;
       }
-      if (this.buffer.length === 0) return;
+      if (this.buffered === 0) return;
       const batch = this.buffer;
-      this.buffer = [];
+      const count = this.buffered;
+      this.buffer = "";
+      this.buffered = 0;
       try {
         if (this.thread?.usable) await this.thread.write(batch);
         else await this.insert(batch);
       } catch (error) {
         // Keep the batch for the next attempt rather than lose predictions.
-        this.buffer = batch.concat(this.buffer);
+        this.buffer = batch + this.buffer;
+        this.buffered += count;
         this.options.onError?.(error);
       }
     });
@@ -101,7 +107,8 @@ export class PredictionLogWriter {
     await this.thread?.close();
   }
 
-  private async insert(batch: LogRow[]): Promise<void> {
+  private async insert(packed: string): Promise<void> {
+    const batch = unpackLogRows(packed);
     await this.db.transaction().execute(async (trx) => {
       // SQLite caps bound parameters per statement; 9 columns × 100 rows stays well under it.
       for (let i = 0; i < batch.length; i += 100) {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
+import { type LogRow, packLogRow, unpackLogRows } from "../../src/monitor/sqlite-log-thread.js";
 import { type MetadataStore, openSqliteStore } from "../../src/store/index.js";
 
 let dir: string;
@@ -83,5 +84,17 @@ describe("PredictionLogWriter under overload", () => {
     await log.close();
     expect(await rows()).toHaveLength(50);
     expect(String(errors[0])).toContain("30 entries dropped");
+  });
+});
+
+describe("packed log rows", () => {
+  it("round-trip every field exactly, separators inside inputs included (JSON escapes them)", () => {
+    const inputs = JSON.stringify({ s: "a\u001fb\u001ec\n😀", x: -0 });
+    const a: LogRow = ["req_1", "m", 3, "predict", inputs, '{"value":0.1}', 0.1 + 0.2, 1_700_000_000_123, "canary"];
+    const b: LogRow = ["req_2", "m.v-2", 10, "forecast", "null", "[]", 1e-7, 0, "production"];
+    const packed = packLogRow(a) + packLogRow(b);
+    expect(unpackLogRows(packed)).toEqual([a, b]);
+    expect(JSON.parse(unpackLogRows(packed)[0]?.[4] as string)).toEqual({ s: "a\u001fb\u001ec\n😀", x: 0 });
+    expect(unpackLogRows("")).toEqual([]);
   });
 });
