@@ -4,11 +4,12 @@ import type { EventBus } from "../core/index.js";
 /** The Prometheus metrics a Slipway process exposes on `/metrics`. */
 export class ServiceMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  readonly requests: Counter<"method" | "route" | "status" | "model" | "version"> = new Counter({
     name: "slipway_http_requests_total",
     help: "HTTP requests answered, by route, status and model version.",
     labelNames: ["method", "route", "status", "model", "version"] as const,
     registers: [this.registry],
+    collect: (): void => this.flushCounts(this.requestChildren, this.requests),
   });
   readonly latency = new Histogram({
     name: "slipway_http_request_duration_seconds",
@@ -17,11 +18,12 @@ export class ServiceMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly predictions = new Counter({
+  readonly predictions: Counter<"model" | "version" | "kind"> = new Counter({
     name: "slipway_predictions_total",
     help: "Predictions (rows or forecast steps) served, by model version and kind.",
     labelNames: ["model", "version", "kind"] as const,
     registers: [this.registry],
+    collect: (): void => this.flushCounts(this.predictionChildren, this.predictions),
   });
   readonly shadowDropped = new Counter({
     name: "slipway_shadow_dropped_total",
@@ -46,14 +48,17 @@ export class ServiceMetrics {
     bus?.on("job.finished", (e) => this.jobs.inc({ kind: e.kind, state: e.state }));
   }
 
-  // Label sets are few (routes × statuses × model versions) and the same on every request: their children are
-  // looked up by one string instead of prom-client hashing the label object each time (a quarter of a one-row
-  // predict request's time before).
+  // Label sets are few (routes × statuses × model versions) and the same on every request. Each is looked up by
+  // one string, counts add to a plain number that reaches prom-client when scraped (its `inc` hashes and checks
+  // the label object every call), and the histogram's child is kept: a quarter of a one-row predict request's
+  // time went to prom-client's label handling before.
   private readonly requestChildren = new Map<
     string,
-    { count: Counter.Internal; time: Histogram.Internal<"method" | "route" | "model" | "version"> }
+    PendingCount<"method" | "route" | "status" | "model" | "version"> & {
+      time: Histogram.Internal<"method" | "route" | "model" | "version">;
+    }
   >();
-  private readonly predictionChildren = new Map<string, Counter.Internal>();
+  private readonly predictionChildren = new Map<string, PendingCount<"model" | "version" | "kind">>();
 
   /** Counts one answered request and observes its duration. */
   observeRequest(method: string, route: string, status: number, model: string, version: string, seconds: number) {
@@ -61,12 +66,13 @@ export class ServiceMetrics {
     let child = this.requestChildren.get(key);
     if (!child) {
       child = {
-        count: this.requests.labels({ method, route, status: String(status), model, version }),
+        labels: { method, route, status: String(status), model, version },
+        pending: 0,
         time: this.latency.labels({ method, route, model, version }),
       };
       this.requestChildren.set(key, child);
     }
-    child.count.inc();
+    child.pending++;
     child.time.observe(seconds);
   }
 
@@ -75,9 +81,23 @@ export class ServiceMetrics {
     const key = `${model} ${version} ${kind}`;
     let child = this.predictionChildren.get(key);
     if (!child) {
-      child = this.predictions.labels({ model, version: String(version), kind });
+      child = { labels: { model, version: String(version), kind }, pending: 0 };
       this.predictionChildren.set(key, child);
     }
-    child.inc(n);
+    child.pending += n;
   }
+
+  private flushCounts<T extends string>(children: Map<string, PendingCount<T>>, counter: Counter<T>): void {
+    for (const child of children.values()) {
+      if (child.pending === 0) continue;
+      counter.inc(child.labels, child.pending);
+      child.pending = 0;
+    }
+  }
+}
+
+/** A label set's count not yet handed to prom-client. */
+interface PendingCount<T extends string> {
+  labels: Partial<Record<T, string>>;
+  pending: number;
 }
