@@ -24,7 +24,12 @@ export function conformalPredictions(
   level: number,
 ): RegressionPrediction[] {
   const half = conformalHalfWidth(calibration, level);
-  return Array.from(values, (value) => ({ value, lower: value - half, upper: value + half }));
+  const out = new Array<RegressionPrediction>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    out[i] = { value, lower: value - half, upper: value + half };
+  }
+  return out;
 }
 
 /** The calibration of a stored model, or null for a bundle written before it kept one. */
