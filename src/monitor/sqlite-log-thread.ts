@@ -73,7 +73,8 @@ function threadMain(): void {
   const writeAll = db.transaction((packed: string) => {
     const rows = unpackLogRows(packed);
     let i = 0;
-    for (; i + PER_STATEMENT <= rows.length; i += PER_STATEMENT) insertMany.run(rows.slice(i, i + PER_STATEMENT).flat());
+    for (; i + PER_STATEMENT <= rows.length; i += PER_STATEMENT)
+      insertMany.run(rows.slice(i, i + PER_STATEMENT).flat());
     for (; i < rows.length; i++) insertOne.run(rows[i]);
   });
   parentPort.on("message", (m: { id: number; rows?: string; close?: boolean }) => {
