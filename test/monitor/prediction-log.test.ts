@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
 import { type LogRow, packLogRow, unpackLogRows } from "../../src/monitor/sqlite-log-thread.js";
@@ -67,6 +68,47 @@ describe("PredictionLogWriter", () => {
     await log.close();
     expect(errors.length).toBeGreaterThan(0);
     expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 10 }, (_, i) => `req_${i}`));
+  });
+});
+
+describe("PredictionLogWriter's ring to its thread", () => {
+  it("wraps around a ring far smaller than the traffic and loses nothing while it is full", async () => {
+    // 4 KiB holds ~25 of these rows: most hand-overs find it full or wrap at its end.
+    const log = new PredictionLogWriter(store.db, clock, {
+      flushMs: 1,
+      maxBatch: 7,
+      ringBytes: 4096,
+      sqlite: store.sqlite,
+    });
+    for (let i = 0; i < 1500; i++) {
+      log.write(entry(i));
+      if (i % 100 === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    await log.close();
+    expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 1500 }, (_, i) => `req_${i}`));
+  });
+
+  it("keeps rows whose insert failed in the ring, retries them, and counts them against maxBuffered", async () => {
+    const errors: unknown[] = [];
+    const log = new PredictionLogWriter(store.db, clock, {
+      flushMs: 60_000,
+      maxBuffered: 50,
+      sqlite: store.sqlite,
+      onError: (e) => errors.push(e),
+    });
+    log.write(entry(0));
+    await log.flush(); // the thread is up, its statements prepared
+    await sql`alter table prediction_log rename to prediction_log_away`.execute(store.db);
+    for (let i = 1; i <= 50; i++) log.write(entry(i));
+    await log.flush();
+    expect(String(errors[0])).toMatch(/insert failed.*no such table/);
+    // The 50 rows the thread holds (failing) leave no room under maxBuffered.
+    for (let i = 51; i < 81; i++) log.write(entry(i));
+    expect(log.dropped).toBe(30);
+    await sql`alter table prediction_log_away rename to prediction_log`.execute(store.db);
+    await log.close();
+    expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 51 }, (_, i) => `req_${i}`));
+    expect(errors.map(String).some((e) => e.includes("30 entries dropped"))).toBe(true);
   });
 });
 

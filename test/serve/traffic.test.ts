@@ -255,7 +255,9 @@ describe("shadow", () => {
     // last of the ten that follow: each of them arrives while a shadow runs.
     const answers = await clientRequests(predictUrl, 11);
     expect(answers.map((a) => [a.status, a.version])).toEqual(answers.map(() => [200, 1]));
-    expect(answers[0]?.ms).toBeLessThan(150);
+    // An answer that waited for its shadow would take at least the shadow's 200 ms. The first also pays for the
+    // client's new connection, which on a loaded machine has taken over 150 ms, so it gets the bound itself.
+    expect(answers[0]?.ms).toBeLessThan(200);
     for (const a of answers.slice(1)) expect(a.ms).toBeLessThan(100);
     for (const a of answers) {
       const rows = await rowsWhen(a.request_id, 2);
