@@ -71,17 +71,23 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     return shadow !== undefined && shadow.record.version !== record.version ? shadow : undefined;
   };
 
+  /** A handler that answers at once when the version is in memory, and once it is loaded otherwise. */
+  const answering =
+    <R extends FastifyRequest<{ Params: Params }>>(
+      answer: (request: R, reply: FastifyReply, served: Served, started: number) => unknown,
+    ) =>
+    (request: R, reply: FastifyReply) => {
+      const started = performance.now();
+      const hit = resolveLoaded(request);
+      if (hit) return answer(request, reply, hit, started);
+      return resolve(request).then((s) => answer(request, reply, s, started));
+    };
+
   return async (app) => {
     app.addHook("onClose", () => shadows.close());
     if (deps.protect?.predict) app.addHook("preHandler", requireScope(deps.tokens, "predict"));
     const forecastSchema = { body: forecastBody(deps.maxHorizon) };
     type ForecastRequest = FastifyRequest<{ Params: Params; Body: ForecastBody }>;
-    const forecast = (request: ForecastRequest, reply: FastifyReply) => {
-      const started = performance.now();
-      const hit = resolveLoaded(request);
-      if (hit) return answerForecast(request, reply, hit, started);
-      return resolve(request).then((s) => answerForecast(request, reply, s, started));
-    };
     const answerForecast = (request: ForecastRequest, reply: FastifyReply, served: Served, started: number) => {
       const { loaded, route } = served;
       const { record, model } = loaded;
@@ -135,12 +141,6 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
     };
 
     type PredictRequest = FastifyRequest<{ Params: Params; Body: PredictBodyT }>;
-    const predict = (request: PredictRequest, reply: FastifyReply) => {
-      const started = performance.now();
-      const hit = resolveLoaded(request);
-      if (hit) return answerPredict(request, reply, hit, started);
-      return resolve(request).then((s) => answerPredict(request, reply, s, started));
-    };
     const answerPredict = (request: PredictRequest, reply: FastifyReply, served: Served, started: number) => {
       const { loaded, route } = served;
       const { record, model } = loaded;
@@ -188,6 +188,8 @@ export function inferenceRoutes(deps: ServeDeps): FastifyPluginAsync {
       };
     };
 
+    const forecast = answering(answerForecast);
+    const predict = answering(answerPredict);
     app.post("/v1/models/:name/forecast", { schema: { ...forecastSchema, params: ModelParams } }, forecast);
     app.post(
       "/v1/models/:name/versions/:version/forecast",
