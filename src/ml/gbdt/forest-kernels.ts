@@ -3,6 +3,7 @@
  * `predictor.ts`). They reference nothing outside this file, so the helper thread of `parallel-predict.ts` runs
  * their very source.
  */
+import type { WebAssemblyApi } from "../wasm/binary-writer.js";
 
 /** The arrays of a `PackedForest` the numeric kernels read (the helper thread rebuilds them from shared memory). */
 export interface NumericForest {
@@ -209,10 +210,68 @@ export function addNumericGroupTwoRowsComplete(
   }
 }
 
+/** The WebAssembly kernel over one forest: adds every full group of four trees to rows without missing values. */
+export interface ForestScorer {
+  addFullGroups(data: Float64Array, cols: number, r0: number, r1: number, out: Float64Array): void;
+}
+
+/**
+ * Instantiates the kernel `module` (see `wasm-forest-kernel.ts`) over a copy of single-output forest `f`, in a
+ * memory of its own with room for a block of 64 rows (+1, so the kernel's pairs always have a second row); null
+ * when that fails.
+ */
+export function createForestScorer(module: object, f: NumericForest): ForestScorer | null {
+  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (wasm === undefined || f.outputs !== 1) return null;
+  const BLOCK_ROWS = 64;
+  const align = (n: number) => (n + 15) & ~15;
+  const forestAt = 0;
+  const valuesAt = align(forestAt + f.numbers.byteLength);
+  const rootsAt = align(valuesAt + f.values.byteLength);
+  const depthAt = align(rootsAt + f.roots.byteLength);
+  const outAt = align(depthAt + f.groupDepth.byteLength);
+  const xAt = align(outAt + 8 * (BLOCK_ROWS + 1));
+  let memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  let groups: (...args: number[]) => void;
+  try {
+    memory = new wasm.Memory({ initial: Math.ceil((xAt + 1) / 65536) });
+    groups = new wasm.Instance(module, { env: { memory } }).exports.groups as typeof groups;
+  } catch {
+    return null;
+  }
+  const bytes = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  new Uint8Array(memory.buffer).set(bytes(f.numbers), forestAt);
+  new Uint8Array(memory.buffer).set(bytes(f.values), valuesAt);
+  new Uint8Array(memory.buffer).set(bytes(f.roots), rootsAt);
+  new Uint8Array(memory.buffer).set(bytes(f.groupDepth), depthAt);
+  let heap = new Float64Array(memory.buffer);
+  const fullGroups = f.treeCount >> 2;
+  return {
+    addFullGroups(data, cols, r0, r1, out) {
+      const rows = r1 - r0;
+      const even = rows + (rows & 1);
+      const need = xAt + even * cols * 8;
+      if (need > memory.buffer.byteLength) {
+        memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+        heap = new Float64Array(memory.buffer);
+      }
+      const x = xAt >> 3;
+      heap.set(data.subarray(r0 * cols, r1 * cols), x);
+      // An odd last row is paired with a copy of itself; its second score is discarded.
+      if (rows & 1) heap.copyWithin(x + rows * cols, x + (rows - 1) * cols, x + rows * cols);
+      const o = outAt >> 3;
+      heap.set(out.subarray(r0, r1), o);
+      groups(xAt, even, cols * 8, outAt, fullGroups, forestAt, valuesAt, rootsAt, depthAt);
+      out.set(heap.subarray(o, o + rows), r0);
+    },
+  };
+}
+
 /**
  * Raw scores of rows `r0 … r1 − 1` of `data` (row-major, `cols` per row) into `out`, for a forest without
  * categorical splits: blocks of 64 rows (a block stays in L1 while every group of trees passes over it), rows in
- * pairs, through the kernel without missing-value handling when the block has no NaN.
+ * pairs, through the kernel without missing-value handling when the block has no NaN — the WebAssembly one
+ * (`scorer`) for full groups when there is one.
  */
 export function predictNumericRows(
   f: NumericForest,
@@ -222,6 +281,7 @@ export function predictNumericRows(
   out: Float64Array,
   r0: number,
   r1: number,
+  scorer: ForestScorer | null = null,
 ): void {
   const K = f.outputs;
   const T = f.treeCount;
@@ -230,7 +290,12 @@ export function predictNumericRows(
     for (let r = b0; r < b1; r++) for (let k = 0; k < K; k++) out[r * K + k] = baseline[k];
     let complete = true;
     for (let i = b0 * cols; i < b1 * cols && complete; i++) complete = !Number.isNaN(data[i]);
-    for (let g = 0; 4 * g < T; g++) {
+    let g = 0;
+    if (complete && scorer !== null) {
+      scorer.addFullGroups(data, cols, b0, b1, out);
+      g = T >> 2;
+    }
+    for (; 4 * g < T; g++) {
       const last = Math.min(T, 4 * g + 4);
       let r = b0;
       if (last - 4 * g === 4 && complete) {
@@ -247,7 +312,13 @@ export function predictNumericRows(
 
 /** Source text of the numeric kernels, for the helper thread. */
 export function numericKernelSource(): string {
-  return [addNumericGroup, addNumericGroupTwoRows, addNumericGroupTwoRowsComplete, predictNumericRows]
+  return [
+    addNumericGroup,
+    addNumericGroupTwoRows,
+    addNumericGroupTwoRowsComplete,
+    createForestScorer,
+    predictNumericRows,
+  ]
     .map((fn) => fn.toString())
     .join("\n");
 }

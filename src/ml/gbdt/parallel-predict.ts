@@ -8,7 +8,14 @@
  */
 import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import type { GbdtMatrix } from "./bin-mapper.js";
-import { type NumericForest, numericKernelSource, predictNumericRows } from "./forest-kernels.js";
+import {
+  type createForestScorer,
+  type ForestScorer,
+  type NumericForest,
+  numericKernelSource,
+  predictNumericRows,
+} from "./forest-kernels.js";
+import { forestKernelModule } from "./wasm-forest-kernel.js";
 
 /** Batches with fewer rows are scored on the calling thread alone (the hand-off costs ~0.1 ms). */
 export const PARALLEL_PREDICT_ROWS = 4096;
@@ -37,10 +44,13 @@ interface HelperData {
   outputs: number;
   treeCount: number;
   port: MessagePort;
+  /** The compiled WebAssembly kernel (see `wasm-forest-kernel.ts`), null where there is none. */
+  kernelModule: object | null;
 }
 
 interface HelperKernels {
   predictNumericRows: typeof predictNumericRows;
+  createForestScorer: typeof createForestScorer;
   receiveMessageOnPort: (
     port: MessagePort,
   ) => { message: { generation: number; input: SharedArrayBuffer; output: SharedArrayBuffer } } | undefined;
@@ -59,6 +69,7 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
     treeCount: data.treeCount,
   };
   const baseline = new Float64Array(data.baseline);
+  const scorer = data.kernelModule === null ? null : kernels.createForestScorer(data.kernelModule, forest);
   let input: Float64Array = new Float64Array(0);
   let output: Float64Array = new Float64Array(0);
   let generation = 0;
@@ -80,7 +91,7 @@ function helperMain(data: HelperData, kernels: HelperKernels): void {
         input = new Float64Array(m.message.input);
         output = new Float64Array(m.message.output);
       }
-      kernels.predictNumericRows(forest, baseline, input, control[3], output, 0, control[2]);
+      kernels.predictNumericRows(forest, baseline, input, control[3], output, 0, control[2], scorer);
     } catch {
       control[5] = 1;
     }
@@ -94,7 +105,7 @@ function helperSource(): string {
     '"use strict";',
     'const { workerData, receiveMessageOnPort } = require("node:worker_threads");',
     numericKernelSource(),
-    `(${helperMain.toString()})(workerData, { predictNumericRows, receiveMessageOnPort });`,
+    `(${helperMain.toString()})(workerData, { predictNumericRows, createForestScorer, receiveMessageOnPort });`,
   ].join("\n");
 }
 
@@ -143,6 +154,7 @@ export class PredictHelper {
       outputs: forest.outputs,
       treeCount: forest.treeCount,
       port: channel.port2,
+      kernelModule: forestKernelModule(),
     };
     let worker: Worker;
     try {
@@ -171,7 +183,7 @@ export class PredictHelper {
    * Scores `X` into `out` on both threads; false (nothing written) when the helper is not usable, so the caller
    * scores alone.
    */
-  predict(baseline: Float64Array, X: GbdtMatrix, out: Float64Array): boolean {
+  predict(baseline: Float64Array, X: GbdtMatrix, out: Float64Array, scorer: ForestScorer | null = null): boolean {
     if (!this.usable || this.port === null) return false;
     const { rows, cols, data } = X;
     const K = this.forest.outputs;
@@ -192,7 +204,7 @@ export class PredictHelper {
     this.seq++;
     Atomics.store(control, SEQ, this.seq);
     Atomics.notify(control, SEQ);
-    predictNumericRows(this.forest, baseline, data, cols, out, 0, mid);
+    predictNumericRows(this.forest, baseline, data, cols, out, 0, mid, scorer);
     for (let spin = 0; spin < 20000 && Atomics.load(control, DONE) !== this.seq; spin++);
     while (Atomics.load(control, DONE) !== this.seq) {
       const done = Atomics.load(control, DONE);
@@ -203,7 +215,7 @@ export class PredictHelper {
     }
     if (!this.usable || control[FAILED] !== 0) {
       this.usable = false;
-      predictNumericRows(this.forest, baseline, data, cols, out, mid, rows);
+      predictNumericRows(this.forest, baseline, data, cols, out, mid, rows, scorer);
       return true;
     }
     out.set(this.output.subarray(0, n * K), mid * K);

@@ -5,9 +5,16 @@
  * `bin-mapper.ts`).
  */
 import type { BinnedMatrix, GbdtMatrix } from "./bin-mapper.js";
-import { addNumericGroup, type NumericForest, predictNumericRows } from "./forest-kernels.js";
+import {
+  addNumericGroup,
+  createForestScorer,
+  type ForestScorer,
+  type NumericForest,
+  predictNumericRows,
+} from "./forest-kernels.js";
 import { PARALLEL_PREDICT_ROWS, PredictHelper } from "./parallel-predict.js";
 import type { TreeEnsemble } from "./tree-ensemble.js";
+import { forestKernelModule } from "./wasm-forest-kernel.js";
 
 /** Rows per block of the batch path: the block's rows stay in L1 while every tree passes over them. */
 const ROW_BLOCK = 64;
@@ -151,9 +158,9 @@ export class PackedForest implements NumericForest {
     if (!this.categorical) {
       if (threads > 1 && rows >= PARALLEL_PREDICT_ROWS) {
         this.helper ??= PredictHelper.start(this);
-        if (this.helper.predict(baseline, X, out)) return;
+        if (this.helper.predict(baseline, X, out, this.wasmScorer())) return;
       }
-      predictNumericRows(this, baseline, data, cols, out, 0, rows);
+      predictNumericRows(this, baseline, data, cols, out, 0, rows, this.wasmScorer());
       return;
     }
     const K = this.outputs;
@@ -170,6 +177,16 @@ export class PackedForest implements NumericForest {
   }
 
   private helper: PredictHelper | undefined;
+  private scorer: ForestScorer | null | undefined;
+
+  /** The WebAssembly kernel over this forest, made on first use; null where it cannot serve (see forest-kernels). */
+  wasmScorer(): ForestScorer | null {
+    if (this.scorer === undefined) {
+      const module = this.categorical ? null : forestKernelModule();
+      this.scorer = module === null ? null : createForestScorer(module, this);
+    }
+    return this.scorer;
+  }
 }
 
 /**

@@ -12,6 +12,28 @@
  * kc × 8 micro-panel of B; out_t is 16 row-major doubles at out + 128 t. Each lane multiplies then adds (no fused
  * multiply-add), in k order, so the sums are bit-identical to the scalar kernel's. The caller adds out_t into C.
  */
+import {
+  BLOCK,
+  br,
+  brIf,
+  codeWriter,
+  END,
+  I32,
+  I32_ADD,
+  I32_EQZ,
+  I32_SUB,
+  i32Const,
+  LOOP,
+  localGet,
+  localSet,
+  MAGIC_AND_VERSION,
+  name,
+  section,
+  uleb,
+  V128,
+  vec,
+  webAssembly,
+} from "../wasm/binary-writer.js";
 
 /** 64 KiB WebAssembly pages: room for the packed A (MC × KC) and B (KC × NC) blocks and the output tiles. */
 const PAGES = 48;
@@ -22,16 +44,9 @@ export interface SimdKernel {
   heap: Float64Array;
 }
 
-/** The slice of the WebAssembly JS API used here: @types/node 20 and lib ES2023 do not declare it. */
-interface WebAssemblyApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-}
-
 /** Instantiates the kernel synchronously (the module is under 1 KiB), or undefined without WebAssembly SIMD. */
 export function createSimdKernel(): SimdKernel | undefined {
-  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  const wasm = webAssembly();
   if (wasm === undefined) return undefined;
   const bytes = assemble();
   if (!wasm.validate(bytes)) return undefined;
@@ -48,49 +63,6 @@ export function createSimdKernel(): SimdKernel | undefined {
 /** Byte capacity of the kernel's memory. */
 export const SIMD_HEAP_BYTES = PAGES * 65536;
 
-// --- A minimal WebAssembly binary writer (https://webassembly.github.io/spec/core/binary/) ---
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const localGet = (i: number): number[] => [0x20, ...uleb(i)];
-const localSet = (i: number): number[] => [0x21, ...uleb(i)];
-const i32Const = (v: number): number[] => [0x41, ...sleb(v)];
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_EQZ = 0x45;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = 0x0b;
-const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
-const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 /** memarg: alignment exponent, then offset. */
 const v128Load = (offset: number): number[] => [...simd(0x00), 4, ...uleb(offset)];
@@ -114,13 +86,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
   const ACC = 7;
   const BROW = ACC + accumulators;
   const S = BROW + TILE_PAIRS;
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]): void => {
-    for (const p of parts) {
-      if (typeof p === "number") code.push(p);
-      else code.push(...p);
-    }
-  };
+  const { code, emit } = codeWriter();
   emit(BLOCK, LOOP, localGet(TILES), I32_EQZ, brIf(1)); // while (tiles > 0)
   for (let r = 0; r < accumulators; r++) emit(V128_ZERO, localSet(ACC + r));
   emit(localGet(A), localSet(PA), localGet(KC), localSet(K));
@@ -149,7 +115,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
     ...code,
   ];
   return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...MAGIC_AND_VERSION,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, ...uleb(PAGES)]])),

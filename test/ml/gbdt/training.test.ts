@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { predictNumericRows } from "../../../src/ml/gbdt/forest-kernels.js";
 import {
   BinMapper,
   FEATURE_SHARE_MIN,
@@ -8,6 +9,7 @@ import {
   HistogramLayout,
   GbdtModel as Model,
   PARALLEL_PREDICT_ROWS,
+  PackedForest,
   resolveParams,
   SplitInfo,
   slotMatrix,
@@ -472,6 +474,31 @@ function poissonDraw(rng: Rng, lambda: number): number {
   }
   return k;
 }
+
+describe("batch prediction through WebAssembly", () => {
+  it("gives exactly the scores of the JavaScript kernels: odd blocks, a partial last group, rows with NaN", () => {
+    const { X, y } = friedman1(3 * 64 + 37, 1, 21);
+    // 30 trees: seven full groups for the kernel and a group of two left to JavaScript.
+    const model = trainGbdt(X, y, { maxRounds: 30, earlyStoppingRounds: 0 });
+    const forest = new PackedForest(model.ensemble);
+    const scorer = forest.wasmScorer();
+    expect(scorer).not.toBeNull();
+    // One block has missing values (it takes the JavaScript kernel with their default directions), the others not.
+    const missing = withMissing(rowsOf(X, 64, 128), [0, 3], 0.3, 5);
+    const data = X.data.slice();
+    data.set(missing.data, 64 * X.cols);
+    const baseline = Float64Array.of(0.25);
+    const viaWasm = new Float64Array(X.rows);
+    const viaJs = new Float64Array(X.rows);
+    predictNumericRows(forest, baseline, data, X.cols, viaWasm, 0, X.rows, scorer);
+    predictNumericRows(forest, baseline, data, X.cols, viaJs, 0, X.rows, null);
+    expect(Array.from(viaWasm)).toEqual(Array.from(viaJs));
+    // And the public batch path against one row at a time.
+    const batch = model.predictRaw({ rows: X.rows, cols: X.cols, data });
+    for (const i of [0, 1, 63, 64, 100, 191, 192, X.rows - 1])
+      expect(batch[i]).toBe(model.predictRowRaw(data.subarray(i * X.cols, (i + 1) * X.cols))[0]);
+  });
+});
 
 describe("batch prediction on two threads", () => {
   it("gives the scores of one thread, for one output and for several", () => {
