@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PredictionLogWriter } from "../../src/monitor/index.js";
-import { type LogRow, packLogRow, unpackLogRows } from "../../src/monitor/sqlite-log-thread.js";
+import { type LogRow, packLogRow, SqliteLogThread, unpackLogRows } from "../../src/monitor/sqlite-log-thread.js";
 import { type MetadataStore, openSqliteStore } from "../../src/store/index.js";
 
 let dir: string;
@@ -109,6 +109,36 @@ describe("PredictionLogWriter's ring to its thread", () => {
     await log.close();
     expect((await rows()).map((r) => r.request_id)).toEqual(Array.from({ length: 51 }, (_, i) => `req_${i}`));
     expect(errors.map(String).some((e) => e.includes("30 entries dropped"))).toBe(true);
+  });
+});
+
+describe("SqliteLogThread", () => {
+  it("gives back every row it did not commit when it dies, across the ring's wrap", async () => {
+    const errors: Error[] = [];
+    const thread = SqliteLogThread.start(store.sqlite?.file as string, store.sqlite?.driver as string, 1024, (e) =>
+      errors.push(e),
+    );
+    const row = (i: number) => packLogRow([`req_${i}`, "m", 1, "predict", `{"x":${i}}`, "{}", 0.5, 1, "production"]);
+    // Committed rows free the ring, so the next ones wrap past its end.
+    for (let i = 0; i < 6; i++) expect(thread.offer(row(i), 1)).toBe(true);
+    await thread.settled();
+    expect(thread.pending).toBe(0);
+    await sql`alter table prediction_log rename to prediction_log_away`.execute(store.db);
+    let offered = 6;
+    while (thread.offer(row(offered), 1)) offered++;
+    await thread.settled();
+    expect(thread.pending).toBe(offered - 6);
+    expect(String(errors[0])).toContain("no such table");
+    await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(thread.usable).toBe(false);
+    const back = thread.takeBack();
+    expect(back.rows).toBe(offered - 6);
+    expect(unpackLogRows(back.packed).map((r) => r[0])).toEqual(
+      Array.from({ length: offered - 6 }, (_, i) => `req_${i + 6}`),
+    );
+    expect(thread.pending).toBe(0);
+    await sql`alter table prediction_log_away rename to prediction_log`.execute(store.db);
   });
 });
 
