@@ -225,7 +225,7 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   if (wasm === undefined || f.outputs !== 1) return null;
   const BLOCK_ROWS = 64;
   const align = (n: number) => (n + 15) & ~15;
-  const forestAt = 0;
+  const forestAt = 0; // the kernel finds a leaf's value at values + address / 2
   const valuesAt = align(forestAt + f.numbers.byteLength);
   const rootsAt = align(valuesAt + f.values.byteLength);
   const depthAt = align(rootsAt + f.roots.byteLength);
@@ -242,8 +242,15 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   const bytes = (a: Float64Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   new Uint8Array(memory.buffer).set(bytes(f.numbers), forestAt);
   new Uint8Array(memory.buffer).set(bytes(f.values), valuesAt);
-  new Uint8Array(memory.buffer).set(bytes(f.roots), rootsAt);
   new Uint8Array(memory.buffer).set(bytes(f.groupDepth), depthAt);
+  // Node indices become byte addresses and feature words byte offsets in a row (the flags matter only with NaN).
+  const words = new Int32Array(memory.buffer, forestAt, f.ints.length);
+  for (let i = 2; i < words.length; i += 4) {
+    words[i] = (words[i] >> 2) * 8;
+    words[i + 1] = forestAt + 16 * words[i + 1];
+  }
+  const roots = new Int32Array(memory.buffer, rootsAt, f.roots.length);
+  for (let t = 0; t < roots.length; t++) roots[t] = forestAt + 16 * f.roots[t];
   let heap = new Float64Array(memory.buffer);
   const fullGroups = f.treeCount >> 2;
   return {
@@ -261,7 +268,7 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
       if (rows & 1) heap.copyWithin(x + rows * cols, x + (rows - 1) * cols, x + rows * cols);
       const o = outAt >> 3;
       heap.set(out.subarray(r0, r1), o);
-      groups(xAt, even, cols * 8, outAt, fullGroups, forestAt, valuesAt, rootsAt, depthAt);
+      groups(xAt, even, cols * 8, outAt, fullGroups, valuesAt, rootsAt, depthAt);
       out.set(heap.subarray(o, o + rows), r0);
     },
   };

@@ -5,11 +5,13 @@
  * typed-array code: measured at 1.7–2× the rows/s of that kernel on 50 features, depth 6. Sums in the same order,
  * so the scores are identical. `forest-kernels.ts` instantiates it over a copy of the forest (`createForestScorer`).
  *
- * `groups(x, rows, rowBytes, out, groupCount, forest, values, roots, depth)`, byte addresses into the memory
- * imported as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
- *   out[r] += v(t0) + v(t1) + v(t2) + v(t3)   over the trees 4g … 4g + 3, each walked depth[g] steps,
- * a node n being 16 bytes at forest + 16n (threshold f64, then word i32 = 4 · feature + flags, then left child
- * i32; the right child is left + 1), a step n ← left(n) + (x[feature] > threshold).
+ * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth)`, byte addresses into the memory imported
+ * as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
+ *   out[r] += v(t0) + v(t1) + v(t2) + v(t3)   over the trees 4g … 4g + 3, each walked depth[g] steps.
+ * Nodes are 16 bytes, as in the packed forest, but addressed in bytes: at node address a, the threshold (f64), the
+ * feature's byte offset in a row (i32) and the left child's address (i32; the right child is 16 bytes on). A step
+ * is a ← left(a) + 16 · (x[feature] > threshold); leaves point at themselves with a NaN threshold. The leaf value
+ * of the node at a is at values + a / 2 (8 bytes a node), so the forest must start at address 0.
  */
 import {
   BLOCK,
@@ -23,10 +25,10 @@ import {
   f64Store,
   I32,
   I32_ADD,
-  I32_AND,
   I32_GE_S,
   I32_MUL,
   I32_SHL,
+  I32_SHR_U,
   i32Const,
   i32Load,
   LOOP,
@@ -53,10 +55,11 @@ export function forestKernelModule(): object | null {
 }
 
 function assemble(): Uint8Array<ArrayBuffer> {
-  const [X, ROWS, ROW_BYTES, OUT, GROUPS, FOREST, VALUES, ROOTS, DEPTH] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [G, R, O1, O2, D, STEPS, ADDR, ROOT] = [9, 10, 11, 12, 13, 14, 15, 16];
-  const NODE = 17; // eight node indices: four trees × two rows
-  const LOCALS = NODE + 8 - G;
+  const [X, ROWS, ROW_BYTES, OUT, GROUPS, VALUES, ROOTS, DEPTH] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const PARAMS = 8;
+  const [G, R, O1, O2, D, STEPS, ADDR, ROOT] = [8, 9, 10, 11, 12, 13, 14, 15];
+  const NODE = 16; // eight node addresses: four trees × two rows
+  const LOCALS = NODE + 8 - PARAMS;
   const { code, emit } = codeWriter();
   /** while (!(exit)) { body } */
   const loop = (exit: number[], body: () => void) => {
@@ -65,32 +68,25 @@ function assemble(): Uint8Array<ArrayBuffer> {
     emit(br(0), END, END);
   };
   const increment = (local: number, by: number) => emit(localGet(local), i32Const(by), I32_ADD, localSet(local));
-  // node ← left(node) + (x[o + feature] > threshold(node))
+  // a ← left(a) + 16 · (x[o + feature(a)] > threshold(a))
   const step = (node: number, o: number) =>
     emit(
       localGet(node),
-      i32Const(4),
-      I32_SHL,
-      localGet(FOREST),
-      I32_ADD,
-      localTee(ADDR),
       i32Load(12),
       localGet(o),
-      localGet(ADDR),
+      localGet(node),
       i32Load(8),
-      i32Const(1),
-      I32_SHL,
-      i32Const(-8),
-      I32_AND,
       I32_ADD,
       f64Load(0),
-      localGet(ADDR),
+      localGet(node),
       f64Load(0),
       F64_GT,
+      i32Const(4),
+      I32_SHL,
       I32_ADD,
       localSet(node),
     );
-  const value = (node: number) => emit(localGet(node), i32Const(3), I32_SHL, localGet(VALUES), I32_ADD, f64Load(0));
+  const value = (node: number) => emit(localGet(node), i32Const(1), I32_SHR_U, localGet(VALUES), I32_ADD, f64Load(0));
   // out[at] += ((v(a) + v(b)) + v(c)) + v(e), as the JavaScript kernel sums
   const accumulate = (first: number, offset: number) => {
     emit(localGet(ADDR), localGet(ADDR), f64Load(offset));
@@ -129,7 +125,7 @@ function assemble(): Uint8Array<ArrayBuffer> {
   const body = [...vec([[...uleb(LOCALS), I32]]), ...code];
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
-    ...section(1, vec([[0x60, ...vec(Array.from({ length: 9 }, () => [I32])), 0]])),
+    ...section(1, vec([[0x60, ...vec(Array.from({ length: PARAMS }, () => [I32])), 0]])),
     // (import "env" "memory" (memory 1)): each forest brings a memory sized for it.
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 1]])),
     ...section(3, vec([[0]])),
