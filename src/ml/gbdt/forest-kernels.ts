@@ -210,9 +210,10 @@ export function addNumericGroupTwoRowsComplete(
   }
 }
 
-/** The WebAssembly kernel over one forest: adds every full group of four trees to rows without missing values. */
+/** The WebAssembly kernel over one forest: adds every full group of four trees to a block of rows. */
 export interface ForestScorer {
-  addFullGroups(data: Float64Array, cols: number, r0: number, r1: number, out: Float64Array): void;
+  /** `complete`: the rows hold no NaN, so the kernel may skip the test for it. */
+  addFullGroups(data: Float64Array, cols: number, r0: number, r1: number, out: Float64Array, complete: boolean): void;
 }
 
 /**
@@ -229,13 +230,17 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   const valuesAt = align(forestAt + f.numbers.byteLength);
   const rootsAt = align(valuesAt + f.values.byteLength);
   const depthAt = align(rootsAt + f.roots.byteLength);
-  const outAt = align(depthAt + f.groupDepth.byteLength);
+  const flagsAt = align(depthAt + f.groupDepth.byteLength);
+  const outAt = align(flagsAt + f.values.length);
   const xAt = align(outAt + 8 * (BLOCK_ROWS + 1));
   let memory: { buffer: ArrayBuffer; grow(pages: number): number };
   let groups: (...args: number[]) => void;
+  let groupsMissing: typeof groups;
   try {
     memory = new wasm.Memory({ initial: Math.ceil((xAt + 1) / 65536) });
-    groups = new wasm.Instance(module, { env: { memory } }).exports.groups as typeof groups;
+    const kernels = new wasm.Instance(module, { env: { memory } }).exports;
+    groups = kernels.groups as typeof groups;
+    groupsMissing = kernels.groupsMissing as typeof groups;
   } catch {
     return null;
   }
@@ -243,9 +248,11 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   new Uint8Array(memory.buffer).set(bytes(f.numbers), forestAt);
   new Uint8Array(memory.buffer).set(bytes(f.values), valuesAt);
   new Uint8Array(memory.buffer).set(bytes(f.groupDepth), depthAt);
-  // Node indices become byte addresses and feature words byte offsets in a row (the flags matter only with NaN).
+  // Node indices become byte addresses and feature words byte offsets in a row, their default direction a byte.
   const words = new Int32Array(memory.buffer, forestAt, f.ints.length);
+  const flags = new Uint8Array(memory.buffer, flagsAt, f.values.length);
   for (let i = 2; i < words.length; i += 4) {
+    flags[i >> 2] = words[i] & 1;
     words[i] = (words[i] >> 2) * 8;
     words[i + 1] = forestAt + 16 * words[i + 1];
   }
@@ -254,7 +261,7 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   let heap = new Float64Array(memory.buffer);
   const fullGroups = f.treeCount >> 2;
   return {
-    addFullGroups(data, cols, r0, r1, out) {
+    addFullGroups(data, cols, r0, r1, out, complete) {
       const rows = r1 - r0;
       const even = rows + (rows & 1);
       const need = xAt + even * cols * 8;
@@ -268,7 +275,7 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
       if (rows & 1) heap.copyWithin(x + rows * cols, x + (rows - 1) * cols, x + rows * cols);
       const o = outAt >> 3;
       heap.set(out.subarray(r0, r1), o);
-      groups(xAt, even, cols * 8, outAt, fullGroups, valuesAt, rootsAt, depthAt);
+      (complete ? groups : groupsMissing)(xAt, even, cols * 8, outAt, fullGroups, valuesAt, rootsAt, depthAt, flagsAt);
       out.set(heap.subarray(o, o + rows), r0);
     },
   };
@@ -277,8 +284,8 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
 /**
  * Raw scores of rows `r0 … r1 − 1` of `data` (row-major, `cols` per row) into `out`, for a forest without
  * categorical splits: blocks of 64 rows (a block stays in L1 while every group of trees passes over it), rows in
- * pairs, through the kernel without missing-value handling when the block has no NaN — the WebAssembly one
- * (`scorer`) for full groups when there is one.
+ * pairs, through the kernel without missing-value handling when the block has no NaN; full groups through the
+ * WebAssembly kernels (`scorer`) when there are.
  */
 export function predictNumericRows(
   f: NumericForest,
@@ -298,8 +305,8 @@ export function predictNumericRows(
     let complete = true;
     for (let i = b0 * cols; i < b1 * cols && complete; i++) complete = !Number.isNaN(data[i]);
     let g = 0;
-    if (complete && scorer !== null) {
-      scorer.addFullGroups(data, cols, b0, b1, out);
+    if (scorer !== null) {
+      scorer.addFullGroups(data, cols, b0, b1, out, complete);
       g = T >> 2;
     }
     for (; 4 * g < T; g++) {

@@ -5,13 +5,15 @@
  * typed-array code: measured at 1.7–2× the rows/s of that kernel on 50 features, depth 6. Sums in the same order,
  * so the scores are identical. `forest-kernels.ts` instantiates it over a copy of the forest (`createForestScorer`).
  *
- * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth)`, byte addresses into the memory imported
- * as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
+ * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth, flags)`, byte addresses into the memory
+ * imported as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
  *   out[r] += v(t0) + v(t1) + v(t2) + v(t3)   over the trees 4g … 4g + 3, each walked depth[g] steps.
  * Nodes are 16 bytes, as in the packed forest, but addressed in bytes: at node address a, the threshold (f64), the
  * feature's byte offset in a row (i32) and the left child's address (i32; the right child is 16 bytes on). A step
  * is a ← left(a) + 16 · (x[feature] > threshold); leaves point at themselves with a NaN threshold. The leaf value
  * of the node at a is at values + a / 2 (8 bytes a node), so the forest must start at address 0.
+ * `groupsMissing` takes the same arguments for rows with missing values: a NaN goes right where the byte
+ * flags[a / 16] is 1, left where it is 0, as `addNumericGroupTwoRows` decides.
  */
 import {
   BLOCK,
@@ -19,18 +21,23 @@ import {
   brIf,
   codeWriter,
   END,
+  F64,
   F64_ADD,
   F64_GT,
+  F64_NE,
   f64Load,
   f64Store,
   I32,
   I32_ADD,
+  I32_AND,
   I32_GE_S,
   I32_MUL,
+  I32_OR,
   I32_SHL,
   I32_SHR_U,
   i32Const,
   i32Load,
+  i32Load8U,
   LOOP,
   localGet,
   localSet,
@@ -54,12 +61,15 @@ export function forestKernelModule(): object | null {
   return compiled;
 }
 
-function assemble(): Uint8Array<ArrayBuffer> {
-  const [X, ROWS, ROW_BYTES, OUT, GROUPS, VALUES, ROOTS, DEPTH] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const PARAMS = 8;
-  const [G, R, O1, O2, D, STEPS, ADDR, ROOT] = [8, 9, 10, 11, 12, 13, 14, 15];
-  const NODE = 16; // eight node addresses: four trees × two rows
-  const LOCALS = NODE + 8 - PARAMS;
+const [X, ROWS, ROW_BYTES, OUT, GROUPS, VALUES, ROOTS, DEPTH, FLAGS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const PARAMS = 9;
+
+/** The body of `groups` (rows without missing values) or, with `missing`, of `groupsMissing`. */
+function groupsBody(missing: boolean): number[] {
+  const [G, R, O1, O2, D, STEPS, ADDR, ROOT] = [9, 10, 11, 12, 13, 14, 15, 16];
+  const NODE = 17; // eight node addresses: four trees × two rows
+  const I32_LOCALS = NODE + 8 - PARAMS;
+  const V = NODE + 8; // f64: the value a step compares
   const { code, emit } = codeWriter();
   /** while (!(exit)) { body } */
   const loop = (exit: number[], body: () => void) => {
@@ -68,24 +78,19 @@ function assemble(): Uint8Array<ArrayBuffer> {
     emit(br(0), END, END);
   };
   const increment = (local: number, by: number) => emit(localGet(local), i32Const(by), I32_ADD, localSet(local));
-  // a ← left(a) + 16 · (x[o + feature(a)] > threshold(a))
-  const step = (node: number, o: number) =>
-    emit(
-      localGet(node),
-      i32Load(12),
-      localGet(o),
-      localGet(node),
-      i32Load(8),
-      I32_ADD,
-      f64Load(0),
-      localGet(node),
-      f64Load(0),
-      F64_GT,
-      i32Const(4),
-      I32_SHL,
-      I32_ADD,
-      localSet(node),
-    );
+  // a ← left(a) + 16 · (x > threshold(a)), x = x[o + feature(a)]; with missing values,
+  // a ← left(a) + 16 · ((x > threshold(a)) | (x is NaN & flags[a / 16])), flags holding 1 where NaN goes right.
+  const step = (node: number, o: number) => {
+    emit(localGet(node), i32Load(12));
+    emit(localGet(o), localGet(node), i32Load(8), I32_ADD, f64Load(0));
+    if (missing) emit(localTee(V));
+    emit(localGet(node), f64Load(0), F64_GT);
+    if (missing) {
+      emit(localGet(V), localGet(V), F64_NE);
+      emit(localGet(node), i32Const(4), I32_SHR_U, localGet(FLAGS), I32_ADD, i32Load8U(0), I32_AND, I32_OR);
+    }
+    emit(i32Const(4), I32_SHL, I32_ADD, localSet(node));
+  };
   const value = (node: number) => emit(localGet(node), i32Const(1), I32_SHR_U, localGet(VALUES), I32_ADD, f64Load(0));
   // out[at] += ((v(a) + v(b)) + v(c)) + v(e), as the JavaScript kernel sums
   const accumulate = (first: number, offset: number) => {
@@ -122,14 +127,30 @@ function assemble(): Uint8Array<ArrayBuffer> {
     increment(G, 1);
   });
   emit(END);
-  const body = [...vec([[...uleb(LOCALS), I32]]), ...code];
+  const body = [
+    ...vec([
+      [...uleb(I32_LOCALS), I32],
+      [...uleb(1), F64],
+    ]),
+    ...code,
+  ];
+  return [...uleb(body.length), ...body];
+}
+
+function assemble(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
     ...section(1, vec([[0x60, ...vec(Array.from({ length: PARAMS }, () => [I32])), 0]])),
     // (import "env" "memory" (memory 1)): each forest brings a memory sized for it.
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0]])),
-    ...section(7, vec([[...name("groups"), 0x00, 0]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(3, vec([[0], [0]])),
+    ...section(
+      7,
+      vec([
+        [...name("groups"), 0x00, 0],
+        [...name("groupsMissing"), 0x00, 1],
+      ]),
+    ),
+    ...section(10, vec([groupsBody(false), groupsBody(true)])),
   ]);
 }

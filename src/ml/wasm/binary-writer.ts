@@ -58,8 +58,10 @@ export const I32_ADD = 0x6a;
 export const I32_SUB = 0x6b;
 export const I32_MUL = 0x6c;
 export const I32_AND = 0x71;
+export const I32_OR = 0x72;
 export const I32_SHL = 0x74;
 export const I32_SHR_U = 0x76;
+export const F64_NE = 0x62;
 export const F64_GT = 0x64;
 export const F64_ADD = 0xa0;
 export const BLOCK = [0x02, 0x40];
@@ -69,6 +71,7 @@ export const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
 export const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
 /** memarg: alignment exponent, then offset. */
 export const i32Load = (offset: number): number[] => [0x28, 2, ...uleb(offset)];
+export const i32Load8U = (offset: number): number[] => [0x2d, 0, ...uleb(offset)];
 export const f64Load = (offset: number): number[] => [0x2b, 3, ...uleb(offset)];
 export const f64Store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
 

@@ -477,16 +477,20 @@ function poissonDraw(rng: Rng, lambda: number): number {
 
 describe("batch prediction through WebAssembly", () => {
   it("gives exactly the scores of the JavaScript kernels: odd blocks, a partial last group, rows with NaN", () => {
-    const { X, y } = friedman1(3 * 64 + 37, 1, 21);
+    const { X: clean, y } = friedman1(3 * 64 + 37, 1, 21);
+    // Missing values in training teach each split a default direction, both ways across the forest.
+    const X = withMissing(clean, [0, 3], 0.2, 4);
     // 30 trees: seven full groups for the kernel and a group of two left to JavaScript.
     const model = trainGbdt(X, y, { maxRounds: 30, earlyStoppingRounds: 0 });
     const forest = new PackedForest(model.ensemble);
+    const defaults = new Set(Array.from({ length: model.ensemble.nodeCount }, (_, i) => forest.ints[4 * i + 2] & 1));
+    expect([...defaults].sort()).toEqual([0, 1]);
     const scorer = forest.wasmScorer();
     expect(scorer).not.toBeNull();
-    // One block has missing values (it takes the JavaScript kernel with their default directions), the others not.
-    const missing = withMissing(rowsOf(X, 64, 128), [0, 3], 0.3, 5);
-    const data = X.data.slice();
-    data.set(missing.data, 64 * X.cols);
+    // The second block has missing values (the kernel that tests for NaN), the others none.
+    const data = clean.data.slice();
+    data.set(X.data.subarray(64 * X.cols, 128 * X.cols), 64 * X.cols);
+    expect(data.subarray(64 * X.cols, 128 * X.cols).some(Number.isNaN)).toBe(true);
     const baseline = Float64Array.of(0.25);
     const viaWasm = new Float64Array(X.rows);
     const viaJs = new Float64Array(X.rows);
@@ -495,7 +499,7 @@ describe("batch prediction through WebAssembly", () => {
     expect(Array.from(viaWasm)).toEqual(Array.from(viaJs));
     // And the public batch path against one row at a time.
     const batch = model.predictRaw({ rows: X.rows, cols: X.cols, data });
-    for (const i of [0, 1, 63, 64, 100, 191, 192, X.rows - 1])
+    for (const i of [0, 1, 63, 64, 65, 100, 127, 191, 192, X.rows - 1])
       expect(batch[i]).toBe(model.predictRowRaw(data.subarray(i * X.cols, (i + 1) * X.cols))[0]);
   });
 });
