@@ -1,9 +1,10 @@
 /**
- * The batch traversal of forests without categorical splits in WebAssembly: the lock-step walk of
- * `addNumericGroupTwoRowsComplete` (four trees, two rows, one comparison a step) over every full group of four
- * trees, for a block of rows. The same loads and comparisons without the bounds checks and tagging of JavaScript
- * typed-array code: measured at 1.7–2× the rows/s of that kernel on 50 features, depth 6. Sums in the same order,
- * so the scores are identical. `forest-kernels.ts` instantiates it over a copy of the forest (`createForestScorer`).
+ * The batch traversal of single-output forests without categorical splits in WebAssembly: the lock-step walk of
+ * `addNumericGroupTwoRowsComplete` and `addNumericGroupTwoRows` (four trees, two rows) over every full group of
+ * four trees, for a block of rows. The same loads and comparisons without the bounds checks and tagging of
+ * JavaScript typed-array code: measured at 1.5–2× the rows/s of those kernels on 50 features, depth 6 (2–3.5× with
+ * missing values). Sums in the same order, so the scores are identical. `forest-kernels.ts` instantiates the
+ * module over a copy of the forest (`createForestScorer`).
  *
  * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth, flags)`, byte addresses into the memory
  * imported as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
