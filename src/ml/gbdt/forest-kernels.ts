@@ -217,13 +217,13 @@ export interface ForestScorer {
 }
 
 /**
- * Instantiates the kernel `module` (see `wasm-forest-kernel.ts`) over a copy of single-output forest `f`, in a
- * memory of its own with room for a block of 64 rows (+1, so the kernel's pairs always have a second row); null
- * when that fails.
+ * Instantiates the kernel `module` (see `wasm-forest-kernel.ts`) over a copy of forest `f`, in a memory of its
+ * own with room for a block of 64 rows (+1, so the kernel's pairs always have a second row); null when that fails.
  */
 export function createForestScorer(module: object, f: NumericForest): ForestScorer | null {
   const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined || f.outputs !== 1) return null;
+  if (wasm === undefined) return null;
+  const K = f.outputs;
   const BLOCK_ROWS = 64;
   const align = (n: number) => (n + 15) & ~15;
   const forestAt = 0; // the kernel finds a leaf's value at values + address / 2
@@ -231,16 +231,17 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   const rootsAt = align(valuesAt + f.values.byteLength);
   const depthAt = align(rootsAt + f.roots.byteLength);
   const flagsAt = align(depthAt + f.groupDepth.byteLength);
-  const outAt = align(flagsAt + f.values.length);
-  const xAt = align(outAt + 8 * (BLOCK_ROWS + 1));
+  const slotsAt = align(flagsAt + f.values.length);
+  const outAt = align(slotsAt + 4 * f.roots.length);
+  const xAt = align(outAt + 8 * K * (BLOCK_ROWS + 1));
   let memory: { buffer: ArrayBuffer; grow(pages: number): number };
   let groups: (...args: number[]) => void;
   let groupsMissing: typeof groups;
   try {
     memory = new wasm.Memory({ initial: Math.ceil((xAt + 1) / 65536) });
     const kernels = new wasm.Instance(module, { env: { memory } }).exports;
-    groups = kernels.groups as typeof groups;
-    groupsMissing = kernels.groupsMissing as typeof groups;
+    groups = (K === 1 ? kernels.groups : kernels.groupsK) as typeof groups;
+    groupsMissing = (K === 1 ? kernels.groupsMissing : kernels.groupsKMissing) as typeof groups;
   } catch {
     return null;
   }
@@ -258,6 +259,9 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
   }
   const roots = new Int32Array(memory.buffer, rootsAt, f.roots.length);
   for (let t = 0; t < roots.length; t++) roots[t] = forestAt + 16 * f.roots[t];
+  // Tree t adds to output t mod K: its byte offset within a row's outputs.
+  const slots = new Int32Array(memory.buffer, slotsAt, f.roots.length);
+  for (let t = 0; t < slots.length; t++) slots[t] = 8 * (t % K);
   let heap = new Float64Array(memory.buffer);
   const fullGroups = f.treeCount >> 2;
   return {
@@ -274,9 +278,10 @@ export function createForestScorer(module: object, f: NumericForest): ForestScor
       // An odd last row is paired with a copy of itself; its second score is discarded.
       if (rows & 1) heap.copyWithin(x + rows * cols, x + (rows - 1) * cols, x + rows * cols);
       const o = outAt >> 3;
-      heap.set(out.subarray(r0, r1), o);
-      (complete ? groups : groupsMissing)(xAt, even, cols * 8, outAt, fullGroups, valuesAt, rootsAt, depthAt, flagsAt);
-      out.set(heap.subarray(o, o + rows), r0);
+      heap.set(out.subarray(r0 * K, r1 * K), o);
+      const kernel = complete ? groups : groupsMissing;
+      kernel(xAt, even, cols * 8, outAt, fullGroups, valuesAt, rootsAt, depthAt, flagsAt, 8 * K, slotsAt);
+      out.set(heap.subarray(o, o + rows * K), r0 * K);
     },
   };
 }

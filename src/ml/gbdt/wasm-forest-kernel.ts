@@ -1,20 +1,23 @@
 /**
- * The batch traversal of single-output forests without categorical splits in WebAssembly: the lock-step walk of
+ * The batch traversal of forests without categorical splits in WebAssembly: the lock-step walk of
  * `addNumericGroupTwoRowsComplete` and `addNumericGroupTwoRows` (four trees, two rows) over every full group of
  * four trees, for a block of rows. The same loads and comparisons without the bounds checks and tagging of
  * JavaScript typed-array code: measured at 1.5–2× the rows/s of those kernels on 50 features, depth 6 (2–3.5× with
  * missing values). Sums in the same order, so the scores are identical. `forest-kernels.ts` instantiates the
  * module over a copy of the forest (`createForestScorer`).
  *
- * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth, flags)`, byte addresses into the memory
- * imported as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
- *   out[r] += v(t0) + v(t1) + v(t2) + v(t3)   over the trees 4g … 4g + 3, each walked depth[g] steps.
+ * `groups(x, rows, rowBytes, out, groupCount, values, roots, depth, flags, outBytes, slots)`, byte addresses
+ * into the memory imported as env.memory: for g < groupCount, for rows r, r + 1 (r even, rows even):
+ *   out[r] += v(t0) + v(t1) + v(t2) + v(t3)   over the trees 4g … 4g + 3, each walked depth[g] steps,
+ * out[r] being at out + r · outBytes.
  * Nodes are 16 bytes, as in the packed forest, but addressed in bytes: at node address a, the threshold (f64), the
  * feature's byte offset in a row (i32) and the left child's address (i32; the right child is 16 bytes on). A step
  * is a ← left(a) + 16 · (x[feature] > threshold); leaves point at themselves with a NaN threshold. The leaf value
  * of the node at a is at values + a / 2 (8 bytes a node), so the forest must start at address 0.
  * `groupsMissing` takes the same arguments for rows with missing values: a NaN goes right where the byte
- * flags[a / 16] is 1, left where it is 0, as `addNumericGroupTwoRows` decides.
+ * flags[a / 16] is 1, left where it is 0, as `addNumericGroupTwoRows` decides. `groupsK` and `groupsKMissing`
+ * serve forests of several outputs (softmax): tree 4g + j adds its value alone to the output at byte offset
+ * slots[4g + j] (an i32 each) of its row, in tree order, as the JavaScript kernels do.
  */
 import {
   BLOCK,
@@ -62,13 +65,18 @@ export function forestKernelModule(): object | null {
   return compiled;
 }
 
-const [X, ROWS, ROW_BYTES, OUT, GROUPS, VALUES, ROOTS, DEPTH, FLAGS] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-const PARAMS = 9;
+const [X, ROWS, ROW_BYTES, OUT, GROUPS, VALUES, ROOTS, DEPTH, FLAGS, OUT_BYTES, SLOTS] = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+];
+const PARAMS = 11;
 
-/** The body of `groups` (rows without missing values) or, with `missing`, of `groupsMissing`. */
-function groupsBody(missing: boolean): number[] {
-  const [G, R, O1, O2, D, STEPS, ADDR, ROOT] = [9, 10, 11, 12, 13, 14, 15, 16];
-  const NODE = 17; // eight node addresses: four trees × two rows
+/**
+ * The body of one of the four kernels: rows with (`missing`) or without missing values, into one output or into
+ * several (`multi`).
+ */
+function groupsBody(missing: boolean, multi: boolean): number[] {
+  const [G, R, O1, O2, D, STEPS, ADDR, ROOT, ADDR2, SLOT, TMP] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21];
+  const NODE = 22; // eight node addresses: four trees × two rows
   const I32_LOCALS = NODE + 8 - PARAMS;
   const V = NODE + 8; // f64: the value a step compares
   const { code, emit } = codeWriter();
@@ -93,22 +101,32 @@ function groupsBody(missing: boolean): number[] {
     emit(i32Const(4), I32_SHL, I32_ADD, localSet(node));
   };
   const value = (node: number) => emit(localGet(node), i32Const(1), I32_SHR_U, localGet(VALUES), I32_ADD, f64Load(0));
-  // out[at] += ((v(a) + v(b)) + v(c)) + v(e), as the JavaScript kernel sums
-  const accumulate = (first: number, offset: number) => {
-    emit(localGet(ADDR), localGet(ADDR), f64Load(offset));
-    value(first);
-    value(first + 1);
-    emit(F64_ADD);
-    value(first + 2);
-    emit(F64_ADD);
-    value(first + 3);
-    emit(F64_ADD, F64_ADD, f64Store(offset));
+  // One output: out[row] += ((v(a) + v(b)) + v(c)) + v(e), as the JavaScript kernel sums. Several: each tree's
+  // value added in turn to its output, out[row + slot_j] += v(tree j).
+  const accumulate = (first: number, row: number) => {
+    if (!multi) {
+      emit(localGet(row), localGet(row), f64Load(0));
+      value(first);
+      value(first + 1);
+      emit(F64_ADD);
+      value(first + 2);
+      emit(F64_ADD);
+      value(first + 3);
+      emit(F64_ADD, F64_ADD, f64Store(0));
+      return;
+    }
+    for (let j = 0; j < 4; j++) {
+      emit(localGet(row), localGet(SLOT), i32Load(4 * j), I32_ADD, localTee(TMP), localGet(TMP), f64Load(0));
+      value(first + j);
+      emit(F64_ADD, f64Store(0));
+    }
   };
 
   emit(i32Const(0), localSet(G));
   loop([...localGet(G), ...localGet(GROUPS), I32_GE_S], () => {
     emit(localGet(DEPTH), localGet(G), i32Const(2), I32_SHL, I32_ADD, i32Load(0), localSet(STEPS));
     emit(localGet(ROOTS), localGet(G), i32Const(4), I32_SHL, I32_ADD, localSet(ROOT));
+    emit(localGet(SLOTS), localGet(G), i32Const(4), I32_SHL, I32_ADD, localSet(SLOT));
     emit(i32Const(0), localSet(R));
     loop([...localGet(R), ...localGet(ROWS), I32_GE_S], () => {
       emit(localGet(X), localGet(R), localGet(ROW_BYTES), I32_MUL, I32_ADD, localTee(O1));
@@ -120,9 +138,10 @@ function groupsBody(missing: boolean): number[] {
         for (let t = 0; t < 4; t++) step(NODE + 4 + t, O2);
         increment(D, 1);
       });
-      emit(localGet(OUT), localGet(R), i32Const(3), I32_SHL, I32_ADD, localSet(ADDR));
-      accumulate(NODE, 0);
-      accumulate(NODE + 4, 8);
+      emit(localGet(OUT), localGet(R), localGet(OUT_BYTES), I32_MUL, I32_ADD, localTee(ADDR));
+      emit(localGet(OUT_BYTES), I32_ADD, localSet(ADDR2));
+      accumulate(NODE, ADDR);
+      accumulate(NODE + 4, ADDR2);
       increment(R, 2);
     });
     increment(G, 1);
@@ -138,20 +157,22 @@ function groupsBody(missing: boolean): number[] {
   return [...uleb(body.length), ...body];
 }
 
+/** The exports: name, rows with missing values, several outputs. */
+const KERNELS: [string, boolean, boolean][] = [
+  ["groups", false, false],
+  ["groupsMissing", true, false],
+  ["groupsK", false, true],
+  ["groupsKMissing", true, true],
+];
+
 function assemble(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...MAGIC_AND_VERSION,
     ...section(1, vec([[0x60, ...vec(Array.from({ length: PARAMS }, () => [I32])), 0]])),
     // (import "env" "memory" (memory 1)): each forest brings a memory sized for it.
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 1]])),
-    ...section(3, vec([[0], [0]])),
-    ...section(
-      7,
-      vec([
-        [...name("groups"), 0x00, 0],
-        [...name("groupsMissing"), 0x00, 1],
-      ]),
-    ),
-    ...section(10, vec([groupsBody(false), groupsBody(true)])),
+    ...section(3, vec(KERNELS.map(() => [0]))),
+    ...section(7, vec(KERNELS.map(([exported], i) => [...name(exported), 0x00, i]))),
+    ...section(10, vec(KERNELS.map(([, missing, multi]) => groupsBody(missing, multi)))),
   ]);
 }

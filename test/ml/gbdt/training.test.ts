@@ -501,6 +501,19 @@ describe("batch prediction through WebAssembly", () => {
     const batch = model.predictRaw({ rows: X.rows, cols: X.cols, data });
     for (const i of [0, 1, 63, 64, 65, 100, 127, 191, 192, X.rows - 1])
       expect(batch[i]).toBe(model.predictRowRaw(data.subarray(i * X.cols, (i + 1) * X.cols))[0]);
+
+    // Three outputs (softmax): 11 rounds × 3 trees, each tree adding to its own class.
+    const labels = Float64Array.from(y, (v) => (v < 12 ? 0 : v < 16 ? 1 : 2));
+    const softmax = trainGbdt(X, labels, { objective: "softmax", maxRounds: 11, earlyStoppingRounds: 0 });
+    const classes = new PackedForest(softmax.ensemble);
+    expect([classes.outputs, classes.treeCount]).toEqual([3, 33]);
+    const base3 = Float64Array.of(0.1, -0.2, 0.3);
+    const wasm3 = new Float64Array(3 * X.rows);
+    const js3 = new Float64Array(3 * X.rows);
+    predictNumericRows(classes, base3, data, X.cols, wasm3, 0, X.rows, classes.wasmScorer());
+    predictNumericRows(classes, base3, data, X.cols, js3, 0, X.rows, null);
+    expect(classes.wasmScorer()).not.toBeNull();
+    expect(Array.from(wasm3)).toEqual(Array.from(js3));
   });
 });
 
