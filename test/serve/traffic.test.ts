@@ -256,9 +256,10 @@ describe("shadow", () => {
     const answers = await clientRequests(predictUrl, 11);
     expect(answers.map((a) => [a.status, a.version])).toEqual(answers.map(() => [200, 1]));
     // An answer that waited for its shadow would take at least the shadow's 200 ms. The first also pays for the
-    // client's new connection, which on a loaded machine has taken over 150 ms, so it gets the bound itself.
+    // client's new connection, which on a loaded machine has taken over 150 ms, so it gets the bound itself; the
+    // others keep a margin below it.
     expect(answers[0]?.ms).toBeLessThan(200);
-    for (const a of answers.slice(1)) expect(a.ms).toBeLessThan(100);
+    for (const a of answers.slice(1)) expect(a.ms).toBeLessThan(150);
     for (const a of answers) {
       const rows = await rowsWhen(a.request_id, 2);
       expect(rows.map((r) => [r.version, r.route])).toEqual([
