@@ -68,6 +68,32 @@ const CONTROL_CELLS = 6;
 /** A record is [u32 byte length][u32 rows][UTF-8 bytes, padded to 4]; this length says "go on at offset 0". */
 const WRAP = 0xffffffff;
 
+/**
+ * The records from byte `at` up to `end` of the ring, decoded and joined, stopping once `maxChars` are read; and the
+ * offset reached. Self-contained but for WRAP (the thread's source defines it too).
+ */
+export function readRecords(
+  view: DataView,
+  bytes: Buffer,
+  at: number,
+  end: number,
+  maxChars: number,
+): { packed: string; rows: number; at: number } {
+  let packed = "";
+  let rows = 0;
+  while (at !== end && packed.length < maxChars) {
+    const length = view.getUint32(at, true);
+    if (length === WRAP) {
+      at = 0;
+      continue;
+    }
+    rows += view.getUint32(at + 4, true);
+    packed += bytes.toString("utf8", at + 8, at + 8 + length);
+    at += 8 + ((length + 3) & ~3);
+  }
+  return { packed, rows, at };
+}
+
 /** The thread's loop; self-contained, since the thread runs its source (CommonJS, `require` from the path given). */
 function threadMain(): void {
   const { parentPort, workerData } = require("node:worker_threads");
@@ -105,18 +131,8 @@ function threadMain(): void {
     const end = Atomics.load(ctrl, WRITE_AT);
     let at = Atomics.load(ctrl, READ_AT);
     while (at !== end) {
-      let packed = "";
-      let rows = 0;
-      while (at !== end && packed.length < MAX_BYTES_PER_COMMIT) {
-        const length = view.getUint32(at, true);
-        if (length === WRAP) {
-          at = 0;
-          continue;
-        }
-        rows += view.getUint32(at + 4, true);
-        packed += bytes.toString("utf8", at + 8, at + 8 + length);
-        at += 8 + ((length + 3) & ~3);
-      }
+      const { packed, rows, at: next } = readRecords(view, bytes, at, end, MAX_BYTES_PER_COMMIT);
+      at = next;
       try {
         writeAll.immediate(packed);
       } catch (error) {
@@ -203,7 +219,12 @@ export class SqliteLogThread {
       .map(([k, v]) => `const ${k} = ${v};`)
       .join("\n");
     const worker = new Worker(
-      `${prelude}\nconst unpackLogRows = ${unpackLogRows.toString()};\n(${threadMain.toString()})()`,
+      [
+        prelude,
+        `const unpackLogRows = ${unpackLogRows};`,
+        `const readRecords = ${readRecords};`,
+        `(${threadMain})()`,
+      ].join("\n"),
       { eval: true, workerData: { file, driver, control, ring } },
     );
     return new SqliteLogThread(worker, control, ring, onError);
@@ -265,19 +286,7 @@ export class SqliteLogThread {
   takeBack(): { packed: string; rows: number } {
     const { ctrl, view } = this;
     const end = Atomics.load(ctrl, WRITE_AT);
-    let at = Atomics.load(ctrl, READ_AT);
-    let packed = "";
-    let rows = 0;
-    while (at !== end) {
-      const length = view.getUint32(at, true);
-      if (length === WRAP) {
-        at = 0;
-        continue;
-      }
-      rows += view.getUint32(at + 4, true);
-      packed += this.bytes.toString("utf8", at + 8, at + 8 + length);
-      at += 8 + ((length + 3) & ~3);
-    }
+    const { packed, rows } = readRecords(view, this.bytes, Atomics.load(ctrl, READ_AT), end, Number.POSITIVE_INFINITY);
     Atomics.store(ctrl, READ_AT, end);
     Atomics.store(ctrl, COMMITTED, Atomics.load(ctrl, ENQUEUED));
     return { packed, rows };
